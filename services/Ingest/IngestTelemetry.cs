@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Prometheus;
+
+namespace Monitoring.Ingest;
+
+/// <summary>Trace source and prometheus-net metrics of the Ingest service.</summary>
+public static class IngestTelemetry
+{
+    /// <summary>ActivitySource name (registered with OpenTelemetry by AddServiceDefaults).</summary>
+    public const string SourceName = "Monitoring.Ingest";
+
+    internal static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>Items received, before validation, by kind and transport.</summary>
+    internal static readonly Counter Received = Metrics.CreateCounter(
+        "ingest_items_received_total", "Items received before validation.", "kind", "transport");
+
+    /// <summary>Items accepted: published with a broker confirm (HTTP) or taken from the queue valid (AMQP).</summary>
+    internal static readonly Counter Accepted = Metrics.CreateCounter(
+        "ingest_items_accepted_total", "Items that passed validation and were accepted.", "kind", "transport");
+
+    /// <summary>Items or messages rejected, by reason (schema, privacy, conflict, too_large, unparseable, unavailable, rate_limited).</summary>
+    internal static readonly Counter Rejected = Metrics.CreateCounter(
+        "ingest_items_rejected_total", "Items rejected, by reason.", "kind", "transport", "reason");
+
+    /// <summary>Events appended to the store, and duplicates recognised and skipped.</summary>
+    internal static readonly Counter Stored = Metrics.CreateCounter(
+        "ingest_events_stored_total", "Events appended to the event store.", "kind", "outcome");
+
+    /// <summary>Items per HTTP request or AMQP message.</summary>
+    internal static readonly Histogram BatchSize = Metrics.CreateHistogram(
+        "ingest_batch_size", "Items per HTTP request or AMQP message.",
+        new HistogramConfiguration { LabelNames = ["transport"], Buckets = Histogram.ExponentialBuckets(1, 4, 9) });
+
+    /// <summary>Duration of one append transaction (lookup of duplicates, append, commit).</summary>
+    internal static readonly Histogram AppendSeconds = Metrics.CreateHistogram(
+        "ingest_append_duration_seconds", "Duration of one append transaction.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+
+    /// <summary>Events per append transaction.</summary>
+    internal static readonly Histogram AppendBatchSize = Metrics.CreateHistogram(
+        "ingest_append_batch_size", "Events per append transaction.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 8) });
+}

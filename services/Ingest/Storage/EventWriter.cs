@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.Options;
+using Monitoring.Contracts;
+using Monitoring.Ingest.Validation;
+using Npgsql;
+
+namespace Monitoring.Ingest.Storage;
+
+/// <summary>What happened to one item at the store.</summary>
+public enum AppendOutcome
+{
+    /// <summary>Appended now.</summary>
+    Stored,
+
+    /// <summary>Already in the store with the same content (a redelivery or a repeated send): nothing written.</summary>
+    Duplicate,
+
+    /// <summary>The inferenceId is already stored with different content: nothing written.</summary>
+    Conflict,
+}
+
+/// <summary>The result for one item; <see cref="Reason"/> explains a conflict.</summary>
+public sealed record AppendResult(AppendOutcome Outcome, string? Reason = null);
+
+/// <summary>Where an item came from, recorded as event metadata.</summary>
+/// <param name="CorrelationId">Trace id of the producer's request (OpenTelemetry), or the message's correlation id.</param>
+/// <param name="CausationId">Message id of the AMQP message that carried the item.</param>
+/// <param name="Producer">Authenticated producer name (HTTP) or <c>amqp</c>.</param>
+public sealed record ItemOrigin(string? CorrelationId, string? CausationId, string? Producer);
+
+/// <summary>
+/// Group commit into the event store. Consumers submit items and await their outcome; one loop takes whatever is
+/// waiting (up to <see cref="IngestOptions.MaxAppendBatch"/>), checks it for duplicates and conflicts against the
+/// store and within the batch, appends the rest in one transaction and completes every item. One writer per
+/// process means two batches never race for the same stream here; between processes the stream-version unique
+/// key rejects one (23505) and that batch is re-checked and retried.
+/// </summary>
+public sealed class EventWriter(
+    IDocumentStore store,
+    NpgsqlDataSource dataSource,
+    IOptions<IngestOptions> options,
+    ILogger<EventWriter> logger) : BackgroundService
+{
+    private const int MaxConcurrencyRetries = 10;
+
+    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(200_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly string schema = options.Value.Schema;
+    private readonly int maxBatch = options.Value.MaxAppendBatch;
+    private readonly Dictionary<Type, string> typeNames = new()
+    {
+        [typeof(InferenceRecorded)] = ((Marten.Events.EventGraph)((StoreOptions)store.Options).Events).EventMappingFor(typeof(InferenceRecorded)).EventTypeName,
+        [typeof(GroundTruthRecorded)] = ((Marten.Events.EventGraph)((StoreOptions)store.Options).Events).EventMappingFor(typeof(GroundTruthRecorded)).EventTypeName,
+        [typeof(ReaderFeedbackRecorded)] = ((Marten.Events.EventGraph)((StoreOptions)store.Options).Events).EventMappingFor(typeof(ReaderFeedbackRecorded)).EventTypeName,
+    };
+
+    private sealed record Pending(ValidItem Item, ItemOrigin Origin, TaskCompletionSource<AppendResult> Done);
+
+    /// <summary>Queues <paramref name="item"/> for the next append transaction and waits for its outcome.</summary>
+    public async Task<AppendResult> AppendAsync(ValidItem item, ItemOrigin origin, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(item, origin, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(maxBatch);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+
+                await FlushAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: whatever is still queued was never acknowledged to RabbitMQ and will be redelivered.
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            var stopped = new OperationCanceledException("Ingest is stopping");
+            foreach (var p in batch)
+            {
+                p.Done.TrySetException(stopped);
+            }
+
+            while (queue.Reader.TryRead(out var p))
+            {
+                p.Done.TrySetException(stopped);
+            }
+        }
+    }
+
+    private async Task FlushAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        using var activity = IngestTelemetry.Source.StartActivity("ingest append");
+        activity?.SetTag("ingest.batch_size", batch.Count);
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var results = await TryAppendAsync(batch, cancellationToken);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(results[i]);
+                    IngestTelemetry.Stored.WithLabels(Kind(batch[i].Item.Kind), results[i].Outcome.ToString().ToLowerInvariant()).Inc();
+                }
+
+                IngestTelemetry.AppendBatchSize.Observe(batch.Count);
+                IngestTelemetry.AppendSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                return;
+            }
+            catch (Exception e) when (IsConcurrencyCollision(e) && attempt < MaxConcurrencyRetries)
+            {
+                // Another Ingest process appended to one of these streams between our check and our commit.
+                logger.LogInformation("Append collided with a concurrent writer (attempt {Attempt}); re-checking the batch", attempt);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Append of {Count} events failed; their messages will be retried", batch.Count);
+                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                foreach (var p in batch)
+                {
+                    p.Done.TrySetException(e);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private async Task<AppendResult[]> TryAppendAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var existing = await LoadExistingAsync(batch, cancellationToken);
+        var results = new AppendResult[batch.Count];
+        await using var session = store.LightweightSession();
+        var appended = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (item, origin, _) = batch[i];
+            var typeName = typeNames[item.Event.GetType()];
+            if (existing.TryGetValue(item.InferenceId, out var stored))
+            {
+                var match = stored.Find(s => s.Type == typeName && (s.Hash == item.ContentHash || item.Kind == EventKind.Inference));
+                if (match is not null)
+                {
+                    results[i] = match.Hash == item.ContentHash
+                        ? new AppendResult(AppendOutcome.Duplicate)
+                        : new AppendResult(AppendOutcome.Conflict,
+                            $"inferenceId '{item.InferenceId}' is already stored with different content " +
+                            $"(stored sha256 {match.Hash}, received sha256 {item.ContentHash}); an inferenceId identifies exactly one inference");
+                    continue;
+                }
+            }
+            else
+            {
+                stored = [];
+                existing[item.InferenceId] = stored;
+            }
+
+            // Later items of this batch see this one, so duplicates inside a batch are caught too.
+            stored.Add(new StoredEvent(typeName, item.ContentHash));
+            var action = session.Events.Append(item.InferenceId, item.Event);
+            var @event = action.Events[^1];
+            @event.SetHeader(EventStoreSetup.ContentHashHeader, item.ContentHash);
+            if (origin.Producer is not null)
+            {
+                @event.SetHeader(EventStoreSetup.ProducerHeader, origin.Producer);
+            }
+
+            @event.CorrelationId = origin.CorrelationId;
+            @event.CausationId = origin.CausationId;
+            results[i] = new AppendResult(AppendOutcome.Stored);
+            appended++;
+        }
+
+        if (appended > 0)
+        {
+            await session.SaveChangesAsync(cancellationToken);
+        }
+
+        return results;
+    }
+
+    private sealed record StoredEvent(string Type, string? Hash);
+
+    private async Task<Dictionary<string, List<StoredEvent>>> LoadExistingAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var ids = batch.Select(p => p.Item.InferenceId).Distinct(StringComparer.Ordinal).ToArray();
+        await using var command = dataSource.CreateCommand(
+            $"select stream_id, type, headers ->> '{EventStoreSetup.ContentHashHeader}' from \"{schema}\".mt_events where stream_id = any(@ids)");
+        command.Parameters.AddWithValue("ids", ids);
+        var existing = new Dictionary<string, List<StoredEvent>>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var streamId = reader.GetString(0);
+            if (!existing.TryGetValue(streamId, out var list))
+            {
+                existing[streamId] = list = [];
+            }
+
+            list.Add(new StoredEvent(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return existing;
+    }
+
+    private static bool IsConcurrencyCollision(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } ||
+                current.GetType().Name is "EventStreamUnexpectedMaxEventIdException" or "ExistingStreamIdCollisionException" or "ConcurrencyException")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static string Kind(EventKind kind) => kind switch
+    {
+        EventKind.Inference => "inference",
+        EventKind.GroundTruth => "ground-truth",
+        _ => "reader-feedback",
+    };
+}

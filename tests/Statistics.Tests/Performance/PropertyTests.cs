@@ -159,7 +159,7 @@ public class PropertyTests
             }
 
             return true;
-        }, iter: 200);
+        }, iter: 100);
     }
 
     [Fact]

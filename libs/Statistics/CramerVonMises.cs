@@ -105,34 +105,23 @@ public static class CramerVonMises
         long mn = (long)m * n;
         var zeta = PythonFloorDiv((double)(lcm * lcm) * (m + n) * (6 * s - mn * (4 * mn - 1)), 6.0 * mn * mn);
 
-        // gs[v]: frequency table value -> count for the current u.
-        var gs = new Dictionary<long, long>[m + 1];
-        gs[0] = new Dictionary<long, long> { [0] = 1 };
+        // gs[v]: frequency table (ascending values, counts) for the current u. Merging two ascending tables and
+        // adding the same shift to every value keeps a table ascending, so each step is a linear merge.
+        var gs = new Table[m + 1];
+        gs[0] = new Table([0], [1], 1);
         for (var v = 1; v <= m; v++)
         {
-            gs[v] = [];
+            gs[v] = Table.Empty;
         }
 
         for (long u = 0; u <= n; u++)
         {
-            var next = new Dictionary<long, long>[m + 1];
-            var tmp = new Dictionary<long, long>();
+            var next = new Table[m + 1];
+            var tmp = Table.Empty;
             for (var v = 0; v <= m; v++)
             {
-                var merged = new Dictionary<long, long>(tmp.Count + gs[v].Count);
                 var shift = (a * v - b * u) * (a * v - b * u);
-                foreach (var (value, freq) in tmp)
-                {
-                    merged[value + shift] = freq;
-                }
-
-                foreach (var (value, freq) in gs[v])
-                {
-                    var key = value + shift;
-                    merged[key] = merged.TryGetValue(key, out var f) ? f + freq : freq;
-                }
-
-                tmp = merged;
+                tmp = Table.MergeShifted(tmp, gs[v], shift);
                 next[v] = tmp;
             }
 
@@ -140,16 +129,53 @@ public static class CramerVonMises
         }
 
         double hit = 0, total = 0;
-        foreach (var (value, freq) in gs[m])
+        var final = gs[m];
+        for (var i = 0; i < final.Count; i++)
         {
-            total += freq;
-            if (value >= zeta)
+            total += final.Counts[i];
+            if (final.Values[i] >= zeta)
             {
-                hit += freq;
+                hit += final.Counts[i];
             }
         }
 
         return hit / total;
+    }
+
+    private readonly record struct Table(long[] Values, long[] Counts, int Count)
+    {
+        public static readonly Table Empty = new([], [], 0);
+
+        public static Table MergeShifted(Table left, Table right, long shift)
+        {
+            var values = new long[left.Count + right.Count];
+            var counts = new long[values.Length];
+            int i = 0, j = 0, k = 0;
+            while (i < left.Count || j < right.Count)
+            {
+                long value, count;
+                if (j >= right.Count || (i < left.Count && left.Values[i] < right.Values[j]))
+                {
+                    value = left.Values[i];
+                    count = left.Counts[i++];
+                }
+                else if (i >= left.Count || right.Values[j] < left.Values[i])
+                {
+                    value = right.Values[j];
+                    count = right.Counts[j++];
+                }
+                else
+                {
+                    value = left.Values[i];
+                    count = left.Counts[i++] + right.Counts[j++];
+                }
+
+                values[k] = value + shift;
+                counts[k++] = count;
+            }
+
+            return new Table(values, counts, k);
+        }
     }
 
     /// <summary>Python's float floor division (<c>a // b</c>), which differs from ⌊a/b⌋ when a/b rounds up to an integer.</summary>

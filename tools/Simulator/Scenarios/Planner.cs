@@ -1,0 +1,88 @@
+using Monitoring.Simulator.Generation;
+
+namespace Monitoring.Simulator.Scenarios;
+
+/// <summary>
+/// Planning numbers for the manifest: expected traffic rates from the catalog, and the deadline by which a
+/// finding should be raised given the evidence a reasonable detector needs.
+/// Deadlines are estimates, stated with their basis, not measurements.
+/// </summary>
+internal sealed class Planner(ScenarioContext context, DateTimeOffset start, DateTimeOffset fullEffectAt, SiteProfile? extraSite = null)
+{
+    /// <summary>Affected inferences a windowed two-sample test needs for a shift of about 1 SD or a new category of ≥ 10 % share: one typical window.</summary>
+    public const int ShiftEvidence = 300;
+
+    /// <summary>
+    /// Labelled positives of a subgroup needed to see a 10-point sensitivity drop from 0.85:
+    /// n = ((z_α √(p₀q₀) + z_β √(p₁q₁)) / Δ)² with α = 0.01 one-sided, power 0.8 → 143, rounded to 150.
+    /// </summary>
+    public const int PerformanceEvidence = 150;
+
+    private double RampHours => (fullEffectAt - start).TotalHours;
+
+    private IEnumerable<SiteProfile> AllSites => extraSite is null ? context.Sites : context.Sites.Append(extraSite);
+
+    /// <summary>Expected inferences per hour (weekly average) for a model, optionally restricted to a site, a subgroup and a manufacturer.</summary>
+    public double Rate(string? site, string modelId, string? attribute = null, string? value = null, string? manufacturer = null)
+    {
+        var model = context.Models.First(m => m.Id == modelId);
+        var weekly = (5 + 2 * model.WeekendFactor) / 7;
+        return AllSites
+            .Where(s => site is null || s.Code == site)
+            .Sum(s => model.StudiesPerDay * s.Size * context.Volume * weekly / 24 * Share(s, model, attribute, value) * ManufacturerShare(s, model, manufacturer));
+    }
+
+    private static double ManufacturerShare(SiteProfile site, ModelSpec model, string? manufacturer)
+    {
+        if (manufacturer is null)
+        {
+            return 1;
+        }
+
+        var installs = site.ScannersFor(model.Id).ToArray();
+        return installs.Where(i => i.Scanner.Manufacturer == manufacturer).Sum(i => i.Share) / installs.Sum(i => i.Share);
+    }
+
+    private static double Share(SiteProfile site, ModelSpec model, string? attribute, string? value)
+    {
+        static double Of(IReadOnlyList<Weighted> mix, string? v) => mix.Where(w => w.Value == v).Sum(w => w.Weight) / mix.Sum(w => w.Weight);
+        return attribute switch
+        {
+            null => 1,
+            "sex" => model.Population == PopulationKind.BreastScreening ? (value == "F" ? 1 : 0) : Of(site.Sex, value),
+            "ethnicity" => Of(site.Ethnicity, value),
+            "ageBand" => Of(site.AdultAgeBands, value),
+            "site" => site.Code == value ? 1 : 0,
+            _ => 1,
+        };
+    }
+
+    /// <summary>A label-free distribution shift: detectable once <see cref="ShiftEvidence"/> affected inferences arrived after the effect reached <paramref name="rampFraction"/>.</summary>
+    public ExpectedFinding Shift(string kind, string signal, string model, string? site, IReadOnlyDictionary<string, string> subgroup, double ratePerHour, double rampFraction = 0)
+    {
+        var hours = rampFraction * RampHours + ShiftEvidence / Math.Max(ratePerHour, 1e-9);
+        var basis = rampFraction > 0
+            ? $"{ShiftEvidence} inferences after the change reaches {rampFraction:P0} of full effect, at ~{ratePerHour:0.#}/h"
+            : $"{ShiftEvidence} affected inferences (one typical window) at ~{ratePerHour:0.#}/h";
+        return Expect(kind, signal, model, site, subgroup, hours, basis);
+    }
+
+    /// <summary>
+    /// A labelled-performance finding: detectable once <see cref="PerformanceEvidence"/> labelled positives of the
+    /// subgroup (on the model's most prevalent label) arrived after full effect, plus the median label delay.
+    /// </summary>
+    public ExpectedFinding Performance(string modelId, string? site, IReadOnlyDictionary<string, string> subgroup, double ratePerHour,
+        string kind = "performance-decay", string signal = "performance:sensitivity")
+    {
+        var model = context.Models.First(m => m.Id == modelId);
+        var label = model.Labels.MaxBy(l => l.Mapping.ReferencePrevalence)!;
+        var positivesPerHour = ratePerHour * model.GroundTruthFraction * label.Mapping.ReferencePrevalence;
+        var medianDelay = model.TruthSources.OrderByDescending(s => s.Share).First().MedianDelayHours;
+        var hours = RampHours + medianDelay + PerformanceEvidence / Math.Max(positivesPerHour, 1e-9);
+        var basis = $"{PerformanceEvidence} labelled positives for '{label.Name}' after full effect, at ~{positivesPerHour:0.##}/h ({model.GroundTruthFraction:P0} labelled, median delay {medianDelay:0} h)";
+        return Expect(kind, signal, modelId, site, subgroup, hours, basis);
+    }
+
+    private ExpectedFinding Expect(string kind, string signal, string model, string? site, IReadOnlyDictionary<string, string> subgroup, double hours, string basis) =>
+        new(kind, signal, model, site, subgroup, Math.Round(hours, 1), basis, start + TimeSpan.FromHours(hours) <= context.End);
+}

@@ -125,7 +125,7 @@ public static class IngestExtensions
                         e.PrefetchCount = ingest.Value.PrefetchCount;
                         e.ConcurrentMessageLimit = ingest.Value.PrefetchCount;
                         e.ClearSerialization();
-                        e.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType | RawSerializerOptions.CopyHeaders, isDefault: true);
+                        e.UseRawJsonSerializer(RawSerializerOptions.AnyMessageType | RawSerializerOptions.CopyHeaders, isDefault: true);
                         e.Bind(Topology.Exchange(kind), b => b.ExchangeType = ExchangeType.Fanout);
                         e.UseMessageRetry(r =>
                         {

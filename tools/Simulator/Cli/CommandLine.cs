@@ -83,7 +83,7 @@ public static class CommandLine
           --scenario NAME             scenario (default null); see --list
           --seed N                    random seed (default 42); same seed and options -> byte-identical output
           --days N                    simulated days (default 60)
-          --start ISO                 simulated start, whole UTC hour (default 2026-01-05T00:00:00Z)
+          --start ISO                 simulated start, whole UTC hour (default 2025-01-06T00:00:00Z)
           --sites N                   sites present from the start (default 4)
           --models a,b                models (default cxr-triage,mammo-screen,ct-chest)
           --volume X                  volume multiplier (default 1 = ~2,000 inferences/day for 4 sites)

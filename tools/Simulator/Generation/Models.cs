@@ -135,7 +135,8 @@ public static class ModelCatalog
         Version = "3.0.2",
         Modalities = ["CT"],
         BodyPartExamined = "CHEST",
-        Views = [new("AXIAL", 0.7, "CT CHEST WO CONTRAST"), new("AXIAL", 0.3, "CT CHEST LOW DOSE SCREENING")],
+        // CT has no DICOM ViewPosition: sent empty, as scanners do; the protocol tells routine from low-dose.
+        Views = [new("", 0.7, "CT CHEST WO CONTRAST"), new("", 0.3, "CT CHEST LOW DOSE SCREENING")],
         Labels =
         [
             new("lung-nodule", new ScoreMapping(0.20, 0.89, 0.15)),

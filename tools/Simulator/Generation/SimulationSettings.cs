@@ -5,8 +5,11 @@ namespace Monitoring.Simulator.Generation;
 /// <summary>Everything that determines a run's output. Same settings → byte-identical output.</summary>
 public sealed record SimulationSettings
 {
-    /// <summary>Default simulated start: Monday 5 January 2026, 00:00 UTC.</summary>
-    public static readonly DateTimeOffset DefaultStart = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>
+    /// Default simulated start: Monday 6 January 2025, 00:00 UTC. Fixed (never the wall clock) so output is
+    /// reproducible, and in the past so the Ingest's future-timestamp guard (24 h skew) never refuses a 60-day run.
+    /// </summary>
+    public static readonly DateTimeOffset DefaultStart = new(2025, 1, 6, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Random seed.</summary>
     public long Seed { get; init; } = 42;

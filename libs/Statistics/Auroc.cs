@@ -39,9 +39,10 @@ public static class Auroc
     /// <param name="scores">Model scores; higher means more likely positive.</param>
     /// <param name="labels">True labels, same length.</param>
     /// <param name="level">Confidence level of <see cref="AurocResult.Interval"/>.</param>
-    /// <exception cref="ArgumentException">Lengths differ, a score is not finite, or only one class is present
-    /// (AUROC is undefined; DeLong's variance needs at least two positives and two negatives, otherwise the
-    /// variance is reported as 0 for the class with a single case, as pROC does).</exception>
+    /// <remarks>With a single positive (or negative) case, that class's variance component S₁₀ (or S₀₁) is taken as 0, as pROC does;
+    /// all-tied scores give AUC = 0.5 with variance 0.</remarks>
+    /// <exception cref="ArgumentException">Lengths differ, input is empty, a score is not finite, or only one class is present
+    /// (AUROC is undefined).</exception>
     public static AurocResult DeLong(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels, double level = 0.95)
     {
         PerfGuard.SameLength(scores, labels);

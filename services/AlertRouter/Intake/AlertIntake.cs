@@ -1,0 +1,202 @@
+using Marten;
+using MassTransit;
+using Monitoring.AlertRouter.Alerts;
+using Monitoring.AlertRouter.Grouping;
+using Monitoring.AlertRouter.Infrastructure;
+using Monitoring.AlertRouter.Routing;
+using Monitoring.Contracts;
+
+namespace Monitoring.AlertRouter.Intake;
+
+/// <summary>A message that can never be processed; it goes to the error queue with this reason, without retries.</summary>
+public sealed class InvalidMessageException(string reason) : Exception(reason);
+
+/// <summary>
+/// Turns findings and health conditions into alert events. Idempotent: a finding id is linked to its alert once
+/// (in the same transaction as the alert's events), so redeliveries change nothing.
+/// </summary>
+public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time)
+{
+    public async Task DetectedAsync(DriftDetected finding, CancellationToken ct)
+    {
+        Validate(finding);
+        var config = routing.Require();
+        var raised = await Conflicts.RetryAsync(async () =>
+        {
+            await using var session = store.LightweightSession();
+            if (await session.LoadAsync<FindingLink>(finding.FindingId, ct) is not null)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            var clinical = AlertLabels.IsClinicalSafety(finding.Severity, finding.Kind);
+            var labels = AlertLabels.ForFinding(finding, clinical);
+            var fingerprint = AlertLabels.Fingerprint(labels);
+            if (await session.LoadAsync<OpenAlert>(fingerprint, ct) is { } open)
+            {
+                // De-duplication: the same problem again under a new finding id is one more occurrence.
+                var stream = await session.Events.FetchForWriting<Alert>(open.AlertId, ct);
+                var outcome = AlertDecisions.AddOccurrence(AlertEffects.Clone(stream.Aggregate!), finding, config, now);
+                stream.AppendMany(outcome.Events.ToArray());
+                session.Insert(new FindingLink { Id = finding.FindingId, AlertId = open.AlertId });
+                await session.SaveChangesAsync(ct);
+                return false;
+            }
+
+            var alertId = Guid.CreateVersion7();
+            var events = AlertDecisions.Raise(alertId, AlertSource.Finding, labels, finding.Summary, null, finding.Severity, clinical,
+                finding, finding.DetectedAt, config, now);
+            await StartAsync(session, alertId, fingerprint, labels, events, config, now, ct, finding.FindingId);
+            return true;
+        }, ct);
+
+        if (raised)
+        {
+            clock.Wake();
+        }
+    }
+
+    public async Task UpdatedAsync(DriftUpdated update, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(update.FindingId) || update.Evidence is null)
+        {
+            throw new InvalidMessageException("DriftUpdated needs findingId and evidence");
+        }
+
+        var link = await FindAsync(update.FindingId, "DriftUpdated", ct);
+        await writer.ChangeAsync(link.AlertId, (a, c, t) => AlertDecisions.Update(a, update, c, t), ct);
+    }
+
+    public async Task ResolvedAsync(DriftResolved resolved, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(resolved.FindingId) || resolved.Evidence is null)
+        {
+            throw new InvalidMessageException("DriftResolved needs findingId and evidence");
+        }
+
+        var link = await FindAsync(resolved.FindingId, "DriftResolved", ct);
+        await writer.ChangeAsync(link.AlertId, (a, _, t) => AlertDecisions.FindingRecovered(a, resolved, t), ct);
+    }
+
+    public async Task HealthAsync(HealthConditionChanged condition, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(condition.Condition) || string.IsNullOrWhiteSpace(condition.Service))
+        {
+            throw new InvalidMessageException("HealthConditionChanged needs condition and service");
+        }
+
+        var config = routing.Require();
+        var clinical = AlertLabels.IsClinicalSafety(condition.Severity, null);
+        var labels = AlertLabels.ForHealth(condition, clinical);
+        var fingerprint = AlertLabels.Fingerprint(labels);
+        var raised = await Conflicts.RetryAsync(async () =>
+        {
+            await using var session = store.LightweightSession();
+            if (await session.LoadAsync<OpenAlert>(fingerprint, ct) is { } open)
+            {
+                await writer.ChangeAsync(open.AlertId, (a, c, t) => AlertDecisions.HealthChanged(a, condition, c, t), ct);
+                return false;
+            }
+
+            if (!condition.Firing)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            var site = string.IsNullOrEmpty(condition.Site) ? "" : $" at site {condition.Site}";
+            var events = AlertDecisions.Raise(Guid.CreateVersion7(), AlertSource.Health, labels,
+                $"{condition.Condition} reported by {condition.Service}{site}", condition.Description, condition.Severity, clinical,
+                null, condition.ObservedAt, config, now);
+            await StartAsync(session, ((AlertRaised)events[0]).AlertId, fingerprint, labels, events, config, now, ct, null);
+            return true;
+        }, ct);
+
+        if (raised)
+        {
+            clock.Wake();
+        }
+    }
+
+    private async Task StartAsync(IDocumentSession session, Guid alertId, string fingerprint, Dictionary<string, string> labels,
+        IReadOnlyList<object> events, RoutingConfig config, DateTimeOffset now, CancellationToken ct, string? findingId)
+    {
+        session.Events.StartStream<Alert>(alertId, events.ToArray());
+        session.Insert(new OpenAlert { Id = fingerprint, AlertId = alertId });
+        if (findingId is not null)
+        {
+            session.Insert(new FindingLink { Id = findingId, AlertId = alertId });
+        }
+
+        foreach (var route in RouteTree.Match(config.Root, labels))
+        {
+            var (key, groupLabels) = RouteTree.GroupOf(route, labels);
+            var group = await session.LoadAsync<NotificationGroup>(key, ct);
+            if (group is null)
+            {
+                group = NotificationGroup.Create(key, route, groupLabels, now);
+                group.AlertIds.Add(alertId);
+                session.Insert(group);
+            }
+            else if (!group.AlertIds.Contains(alertId))
+            {
+                group.AlertIds.Add(alertId);
+                session.Update(group);
+            }
+        }
+
+        var after = AlertFold.Apply(new Alert(), events);
+        AlertEffects.Write(session, after, events, config, now);
+        await session.SaveChangesAsync(ct);
+        AlertEffects.Observe(after, events);
+    }
+
+    private async Task<FindingLink> FindAsync(string findingId, string what, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        // Not found is usually ordering (the DriftDetected is still in flight): throwing lets the retry policy wait.
+        return await session.LoadAsync<FindingLink>(findingId, ct)
+            ?? throw new InvalidOperationException($"{what} for finding {findingId}, which has no alert (DriftDetected not received)");
+    }
+
+    private static void Validate(DriftDetected f)
+    {
+        var problem = f switch
+        {
+            { FindingId: null or "" } => "findingId is required",
+            { FindingId.Length: > 200 } => "findingId is longer than 200 characters",
+            { Model: null } => "model is required",
+            { Model.Id: null or "" } => "model.id is required",
+            { Evidence: null } => "evidence is required",
+            { Summary: null or "" } => "summary is required",
+            _ when !Enum.IsDefined(f.Severity) => "severity is not one of info, warning, error, critical",
+            _ when !Enum.IsDefined(f.Kind) => "kind is not a known finding kind",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new InvalidMessageException($"DriftDetected {f.FindingId}: {problem}");
+        }
+    }
+}
+
+public sealed class DriftDetectedConsumer(AlertIntake intake) : IConsumer<DriftDetected>
+{
+    public Task Consume(ConsumeContext<DriftDetected> context) => intake.DetectedAsync(context.Message, context.CancellationToken);
+}
+
+public sealed class DriftUpdatedConsumer(AlertIntake intake) : IConsumer<DriftUpdated>
+{
+    public Task Consume(ConsumeContext<DriftUpdated> context) => intake.UpdatedAsync(context.Message, context.CancellationToken);
+}
+
+public sealed class DriftResolvedConsumer(AlertIntake intake) : IConsumer<DriftResolved>
+{
+    public Task Consume(ConsumeContext<DriftResolved> context) => intake.ResolvedAsync(context.Message, context.CancellationToken);
+}
+
+public sealed class HealthConditionChangedConsumer(AlertIntake intake) : IConsumer<HealthConditionChanged>
+{
+    public Task Consume(ConsumeContext<HealthConditionChanged> context) => intake.HealthAsync(context.Message, context.CancellationToken);
+}

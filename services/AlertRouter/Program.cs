@@ -1,0 +1,18 @@
+using Monitoring.AlertRouter;
+using Monitoring.AlertRouter.Api;
+using Monitoring.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddMonitoringAuth();
+builder.AddAlertRouter();
+
+var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapAlertRouterApi();
+app.Run();
+
+/// <summary>Entry point (public for the integration tests' WebApplicationFactory).</summary>
+public partial class Program;

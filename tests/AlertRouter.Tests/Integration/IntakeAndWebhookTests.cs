@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Marten;
+using Monitoring.AlertRouter.Alerts;
+using Monitoring.AlertRouter.Tests.Support;
+using Monitoring.Contracts;
+
+namespace Monitoring.AlertRouter.Tests.Integration;
+
+public sealed class IntakeFixture : IAsyncLifetime
+{
+    public WebhookListener Listener { get; private set; } = null!;
+    public RouterHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Listener = await WebhookListener.StartAsync();
+        Host = await RouterHost.StartAsync("ar_intake", $$"""
+            route:
+              receiver: team
+              group_by: [alertname, model]
+              group_wait: 30s
+              group_interval: 5m
+              repeat_interval: 4h
+              routes:
+                - matchers: ['model=~"nowait.*"']
+                  receiver: team
+                  group_wait: 0s
+            receivers:
+              - name: team
+                webhook_configs:
+                  - url: {{Listener.Url("/team")}}
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Listener.DisposeAsync();
+    }
+}
+
+public class IntakeAndWebhookTests(IntakeFixture fixture) : IClassFixture<IntakeFixture>
+{
+    private RouterHost Host => fixture.Host;
+    private WebhookListener Listener => fixture.Listener;
+
+    private IReadOnlyList<JsonElement> PayloadsFor(string model) =>
+        Listener.At("/team").Select(r => r.Json).Where(j => j.GetProperty("alerts").EnumerateArray()
+            .Any(a => a.GetProperty("labels").GetProperty("model").GetString() == model)).ToList();
+
+    [Fact]
+    public async Task GivenAFinding_WhenPublished_ThenAnAlertIsRaisedAndTheAlertmanagerV4PayloadReachesTheWebhook()
+    {
+        var finding = Findings.Detected("nowait", severity: Severity.Error);
+
+        await Host.PublishAsync(finding);
+
+        var alert = await Host.AlertAsync(a => a.FindingIds.Contains(finding.FindingId), "the alert is raised");
+        Assert.Equal(AlertStatus.Open, alert.Status);
+        await Eventually.HoldsAsync(() => Task.FromResult(PayloadsFor("nowait").Count > 0), TimeSpan.FromSeconds(30), "the webhook received the notification");
+        var payload = PayloadsFor("nowait").Single();
+        Assert.Equal("4", payload.GetProperty("version").GetString());
+        Assert.Equal("team", payload.GetProperty("receiver").GetString());
+        Assert.Equal("firing", payload.GetProperty("status").GetString());
+        Assert.Equal("http://alerts.test", payload.GetProperty("externalURL").GetString());
+        var a = payload.GetProperty("alerts")[0];
+        Assert.Equal(alert.Fingerprint, a.GetProperty("fingerprint").GetString());
+        Assert.Equal("error", a.GetProperty("labels").GetProperty("severity").GetString());
+        Assert.Equal($"http://alerts.test/alerts/{alert.Id}", a.GetProperty("generatorURL").GetString());
+        Assert.Contains("feature:meanIntensity by wilson", a.GetProperty("annotations").GetProperty("evidence").GetString(), StringComparison.Ordinal);
+
+        await Eventually.HoldsAsync(async () => (await Host.EventsAsync(alert.Id)).OfType<NotificationSent>().Any(), TimeSpan.FromSeconds(10), "the delivery is recorded");
+        var sent = (await Host.EventsAsync(alert.Id)).OfType<NotificationSent>().Single();
+        Assert.Equal(("team", "notify", 1), (sent.Receiver, sent.Purpose, sent.Attempt));
+    }
+
+    [Fact]
+    public async Task GivenTwoFindingsOfOneGroup_WhenGroupWaitPasses_ThenOneNotificationCarriesBoth()
+    {
+        var a = Findings.Detected("grouped", site: "hospital-a");
+        var b = Findings.Detected("grouped", site: "hospital-b");
+        await Host.PublishAsync(a);
+        await Host.PublishAsync(b);
+        await Host.AlertAsync(x => x.FindingIds.Contains(a.FindingId), "the first alert is raised");
+        await Host.AlertAsync(x => x.FindingIds.Contains(b.FindingId), "the second alert is raised");
+        await Host.WaitTicksAsync();
+        Assert.Empty(PayloadsFor("grouped"));
+
+        await Host.AdvanceAsync(TimeSpan.FromSeconds(30));
+
+        await Eventually.HoldsAsync(() => Task.FromResult(PayloadsFor("grouped").Count > 0), TimeSpan.FromSeconds(30), "the group notification arrived");
+        await Host.WaitTicksAsync();
+        var payload = Assert.Single(PayloadsFor("grouped"));
+        Assert.Equal(2, payload.GetProperty("alerts").GetArrayLength());
+        Assert.Equal("grouped", payload.GetProperty("groupLabels").GetProperty("model").GetString());
+        Assert.False(payload.GetProperty("commonLabels").TryGetProperty("site", out _));
+    }
+
+    [Fact]
+    public async Task GivenTheSameFindingTwiceAndAnotherWithTheSameFingerprint_ThenOneAlertWithTwoOccurrences()
+    {
+        var first = Findings.Detected("dedup");
+        var again = Findings.Detected("dedup");
+        await Host.PublishAsync(first);
+        await Host.PublishAsync(first);
+        await Host.PublishAsync(again);
+
+        var alert = await Host.AlertAsync(x => x.FindingIds.Contains(again.FindingId), "the second finding joins the alert");
+
+        Assert.Contains(first.FindingId, alert.FindingIds);
+        Assert.Equal(2, alert.Occurrences);
+        await using var session = Host.Store.QuerySession();
+        var all = await session.Query<Alert>().Where(x => x.Model!.Id == "dedup").ToListAsync();
+        Assert.Single(all);
+        Assert.Equal(2, (await Host.EventsAsync(alert.Id)).OfType<AlertUpdated>().Count() + 1);
+    }
+
+    [Fact]
+    public async Task GivenAResolvedFinding_WhenTheDetectorResolvesIt_ThenTheAlertResolvesAndTheGroupReportsIt()
+    {
+        var finding = Findings.Detected("nowait-resolve");
+        await Host.PublishAsync(finding);
+        var alert = await Host.AlertAsync(a => a.FindingIds.Contains(finding.FindingId), "the alert is raised");
+        await Eventually.HoldsAsync(async () => (await Host.EventsAsync(alert.Id)).OfType<NotificationSent>().Any(), TimeSpan.FromSeconds(30), "the firing notification is sent");
+
+        await Host.PublishAsync(new DriftResolved { FindingId = finding.FindingId, Evidence = Findings.Evidence(), ResolvedAt = Findings.Epoch.AddHours(3) });
+        await Host.AlertAsync(a => a.Id == alert.Id && a.Status == AlertStatus.Resolved, "the alert resolves automatically");
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(5));
+
+        await Eventually.HoldsAsync(() => Task.FromResult(Listener.At("/team").Any(r => r.Json.GetProperty("status").GetString() == "resolved"
+            && r.Body.Contains(alert.Id.ToString(), StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "the resolved notification arrived");
+    }
+}

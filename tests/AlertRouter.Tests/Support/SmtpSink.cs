@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Monitoring.AlertRouter.Tests.Support;
+
+/// <summary>
+/// A real SMTP server: Debian's aiosmtpd (package python3-aiosmtpd) with its Maildir handler, started per test class.
+/// </summary>
+public sealed class SmtpSink : IAsyncDisposable
+{
+    public const string Python = "/usr/bin/python3";
+    private readonly Process process;
+
+    private SmtpSink(Process process, int port, string maildir)
+    {
+        this.process = process;
+        Port = port;
+        Maildir = maildir;
+    }
+
+    public int Port { get; }
+
+    public string Maildir { get; }
+
+    /// <summary>Why the SMTP tests cannot run here, or null when aiosmtpd is available.</summary>
+    public static string? Unavailable()
+    {
+        if (!File.Exists(Python))
+        {
+            return $"{Python} is missing";
+        }
+
+        using var probe = Process.Start(new ProcessStartInfo(Python, "-c \"import aiosmtpd\"") { RedirectStandardError = true, UseShellExecute = false })!;
+        probe.WaitForExit(20_000);
+        return probe.ExitCode == 0 ? null : "python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)";
+    }
+
+    public static async Task<SmtpSink> StartAsync()
+    {
+        var port = FreePort();
+        var maildir = Path.Combine(Path.GetTempPath(), $"alertrouter-mail-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(maildir);
+        var info = new ProcessStartInfo(Python, $"-m aiosmtpd -n -l 127.0.0.1:{port} -c aiosmtpd.handlers.Mailbox {maildir}")
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        var process = Process.Start(info)!;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var sink = new SmtpSink(process, port, maildir);
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return process.HasExited ? throw new InvalidOperationException("aiosmtpd exited") : false;
+            }
+        }, TimeSpan.FromSeconds(20), "aiosmtpd listens");
+        return sink;
+    }
+
+    /// <summary>Raw messages delivered so far.</summary>
+    public IReadOnlyList<string> Messages()
+    {
+        var dir = Path.Combine(Maildir, "new");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir).Select(File.ReadAllText).ToList() : [];
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        try
+        {
+            Directory.Delete(Maildir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in the temp directory; harmless.
+        }
+    }
+}

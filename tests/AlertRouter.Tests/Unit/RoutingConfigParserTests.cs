@@ -1,0 +1,98 @@
+using Monitoring.AlertRouter.Routing;
+
+namespace Monitoring.AlertRouter.Tests.Unit;
+
+public class RoutingConfigParserTests
+{
+    private static string RoutingDir => Path.Combine(AppContext.BaseDirectory, "routing");
+
+    private const string Minimal = """
+        route:
+          receiver: team
+        receivers:
+          - name: team
+            webhook_configs:
+              - url: http://127.0.0.1:9/hook
+        """;
+
+    [Fact]
+    public void GivenTheDemoFile_WhenParsedWithDefaults_ThenItIsValidWithShortTimeouts()
+    {
+        var config = RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "demo-routing.yaml")), _ => null);
+
+        Assert.Equal("mlops-webhook", config.Root.Receiver);
+        Assert.Equal("http://127.0.0.1:9095/alerts", config.Receivers["mlops-webhook"].Integrations[0].Url);
+        Assert.Equal(8025, config.Receivers["mlops-email"].Integrations[0].SmtpPort);
+        Assert.All(config.EscalationPolicies.Values.SelectMany(p => p.Levels), l => Assert.True(l.Timeout <= TimeSpan.FromMinutes(1)));
+        Assert.Equal(TimeSpan.FromSeconds(90), config.DecisionDeadline);
+    }
+
+    [Fact]
+    public void GivenTheDemoFile_WhenEnvironmentOverridesTheTargets_ThenTheyAreUsed()
+    {
+        var env = new Dictionary<string, string> { ["ALERT_WEBHOOK_URL"] = "http://10.0.0.1:1234/x", ["ALERT_SMTP_PORT"] = "2525" };
+        var config = RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "demo-routing.yaml")), n => env.GetValueOrDefault(n));
+
+        Assert.Equal("http://10.0.0.1:1234/x", config.Receivers["mlops-webhook"].Integrations[0].Url);
+        Assert.Equal(2525, config.Receivers["safety-email"].Integrations[0].SmtpPort);
+    }
+
+    [Fact]
+    public void GivenTheProductionExample_WhenSecretsComeFromTheEnvironment_ThenItIsValid()
+    {
+        var config = RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "routing.example.yaml")),
+            n => n.EndsWith("URL", StringComparison.Ordinal) ? "https://chat.example.org/hook" : n == "SMTP_SMARTHOST" ? null : "secret");
+
+        Assert.Equal(3, config.EscalationPolicies["clinical-safety"].Levels.Count);
+        Assert.Equal(RoutingConfigParser.PagerDutyEventsUrl, config.Receivers["mlops-pagerduty"].Integrations[0].Url);
+        Assert.Equal("mlops-engineer-3", config.Schedules["mlops-primary"].Overrides[0].Person);
+    }
+
+    [Fact]
+    public void GivenTheSameContent_WhenParsedTwice_ThenTheVersionIsStableAndChangesWithContent()
+    {
+        var a = RoutingConfigParser.Parse(Minimal, _ => null);
+        var b = RoutingConfigParser.Parse(Minimal, _ => null);
+        var c = RoutingConfigParser.Parse(Minimal.Replace(":9/", ":10/", StringComparison.Ordinal), _ => null);
+
+        Assert.Equal(a.Version, b.Version);
+        Assert.NotEqual(a.Version, c.Version);
+    }
+
+    [Theory]
+    [InlineData("route:\n  receiver: team\n  group_wait: soon\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: http://h/x\n", 3, "not a duration")]
+    [InlineData("route:\n  receiver: nobody\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: http://h/x\n", 2, "receiver 'nobody' is not defined")]
+    [InlineData("route:\n  receiver: team\n  recever: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: http://h/x\n", 3, "unknown key 'recever'")]
+    [InlineData("route:\n  receiver: team\n  routes:\n    - matchers: ['severity critical']\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: http://h/x\n", 4, "is not a matcher")]
+    [InlineData("route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: not-a-url\n", 6, "not an absolute http(s) URL")]
+    [InlineData("route:\n  receiver: team\n    bad: indent\nreceivers: []\n", 3, "not valid YAML")]
+    [InlineData("route:\n  receiver: team\n  escalation_policy: p\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: http://h/x\nescalation_policies:\n  - name: p\n    levels:\n      - receivers: [team]\n        timeout: 0s\n", 12, "timeout must be positive")]
+    [InlineData("route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: ${NOT_SET_ANYWHERE}\n", 6, "NOT_SET_ANYWHERE is not set")]
+    [InlineData("route:\n  receiver: team\nreceivers:\n  - name: team\n    fallback: team\n    webhook_configs:\n      - url: http://h/x\n", 5, "must name another receiver")]
+    public void GivenAnInvalidFile_WhenParsed_ThenItIsRefusedWithTheLineAndReason(string yaml, int line, string reason)
+    {
+        var ex = Assert.Throws<RoutingConfigException>(() => RoutingConfigParser.Parse(yaml, _ => null));
+
+        Assert.Equal(line, ex.Line);
+        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0s", 0)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("90s", 90)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("2d", 172800)]
+    public void DurationsParseLikePrometheus(string text, double seconds)
+    {
+        Assert.True(Durations.TryParse(text, out var d));
+        Assert.Equal(seconds, d.TotalSeconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("5 minutes")]
+    [InlineData("-5m")]
+    public void DurationsRefuseOtherText(string text) => Assert.False(Durations.TryParse(text, out _));
+}

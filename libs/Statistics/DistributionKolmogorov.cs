@@ -147,36 +147,81 @@ internal static class DistributionKolmogorov
 
         var nn = (long)Math.Floor(n * (1.0 - d));
         var lgammaN1 = MathNet.Numerics.SpecialFunctions.GammaLn(n + 1.0);
-        var logBinom = 0.0;
-        var sum = 0.0;
-        var previous = 0.0;
-        for (long v = 0; v <= nn; v++)
+        double LogBinomial(long v) => lgammaN1 - MathNet.Numerics.SpecialFunctions.GammaLn(v + 1.0) - MathNet.Numerics.SpecialFunctions.GammaLn(n - v + 1.0);
+        double LogTerm(long v)
         {
-            if ((v & 255) == 0 && v > 0)
+            var omevn = (double)(n - v) / n - d;
+            return omevn > 0 ? LogBinomial(v) + (v - 1) * Math.Log(d + (double)v / n) + (n - v) * Math.Log(omevn) : double.NegativeInfinity;
+        }
+
+        // The terms are unimodal in v and, for large n, only a band around the mode matters (for n = 50 000 and
+        // d = 0.03 about 28 000 of 48 500 terms). Locate the mode by ternary search, start where the terms reach
+        // e^-60 of it and stop when they fall below that again: nothing smaller can change a double sum.
+        const double Band = 60;
+        long lo = 0, hi = nn;
+        while (hi - lo > 2)
+        {
+            var m1 = lo + (hi - lo) / 3;
+            var m2 = hi - (hi - lo) / 3;
+            if (LogTerm(m1) < LogTerm(m2))
+            {
+                lo = m1 + 1;
+            }
+            else
+            {
+                hi = m2 - 1;
+            }
+        }
+
+        var mode = lo;
+        var peak = LogTerm(lo);
+        for (var v = lo + 1; v <= hi; v++)
+        {
+            var t = LogTerm(v);
+            if (t > peak)
+            {
+                peak = t;
+                mode = v;
+            }
+        }
+
+        long start = 0, upper = mode;
+        while (start < upper)
+        {
+            var mid = start + (upper - start) / 2;
+            if (LogTerm(mid) >= peak - Band)
+            {
+                upper = mid;
+            }
+            else
+            {
+                start = mid + 1;
+            }
+        }
+
+        var logBinom = LogBinomial(start);
+        var sum = 0.0;
+        for (var v = start; v <= nn; v++)
+        {
+            if (((v - start) & 255) == 0 && v > start)
             {
                 // Re-anchor the running log binomial so rounding does not accumulate.
-                logBinom = lgammaN1 - MathNet.Numerics.SpecialFunctions.GammaLn(v + 1.0) - MathNet.Numerics.SpecialFunctions.GammaLn(n - v + 1.0);
+                logBinom = LogBinomial(v);
             }
 
-            var evn = d + (double)v / n;
             var omevn = (double)(n - v) / n - d;
-            if (omevn > 0)
+            if (omevn <= 0)
             {
-                var logTerm = logBinom + (v - 1) * Math.Log(evn) + (n - v) * Math.Log(omevn);
-                var term = logTerm > -745 ? Math.Exp(logTerm) : 0.0;
-                sum += term;
-                if (v > 16 && term < previous && term <= sum * 1e-17)
-                {
-                    break;
-                }
-
-                previous = term;
-            }
-            else if (n == v)
-            {
-                sum += Math.Exp(logBinom + (v - 1) * Math.Log(evn));
+                break;
             }
 
+            var logTerm = logBinom + (v - 1) * Math.Log(d + (double)v / n) + (n - v) * Math.Log(omevn);
+            if (v > mode && logTerm < peak - Band)
+            {
+                break;
+            }
+
+            sum += Math.Exp(logTerm);
             logBinom += Math.Log((double)(n - v) / (v + 1.0));
         }
 

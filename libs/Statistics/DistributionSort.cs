@@ -34,34 +34,39 @@ internal static class DistributionSort
         RadixSort(values);
     }
 
+    private const int Passes = (64 + DigitBits - 1) / DigitBits;
+
     private static void RadixSort(double[] values)
     {
         var n = values.Length;
         var pool = ArrayPool<ulong>.Shared;
         var a = pool.Rent(n);
         var b = pool.Rent(n);
-        var counts = new int[Buckets];
+        // One histogram per digit, all filled in a single pass over the keys.
+        var counts = new int[Passes * Buckets];
         try
         {
             for (var i = 0; i < n; i++)
             {
                 var bits = (ulong)BitConverter.DoubleToInt64Bits(values[i]);
                 // Flip all bits of negatives and the sign bit of positives: unsigned order == numeric order.
-                a[i] = (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
+                var key = (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
+                a[i] = key;
+                for (var pass = 0; pass < Passes; pass++)
+                {
+                    counts[pass * Buckets + (int)((key >> (pass * DigitBits)) & (Buckets - 1))]++;
+                }
             }
 
             var src = a;
             var dst = b;
-            for (var shift = 0; shift < 64; shift += DigitBits)
+            for (var pass = 0; pass < Passes; pass++)
             {
-                Array.Clear(counts);
-                for (var i = 0; i < n; i++)
-                {
-                    counts[(int)((src[i] >> shift) & (Buckets - 1))]++;
-                }
+                var shift = pass * DigitBits;
+                var histogram = counts.AsSpan(pass * Buckets, Buckets);
 
                 // A digit shared by every key (typical for exponent bits) needs no pass.
-                if (counts[(int)((src[0] >> shift) & (Buckets - 1))] == n)
+                if (histogram[(int)((src[0] >> shift) & (Buckets - 1))] == n)
                 {
                     continue;
                 }
@@ -69,15 +74,15 @@ internal static class DistributionSort
                 var sum = 0;
                 for (var d = 0; d < Buckets; d++)
                 {
-                    var c = counts[d];
-                    counts[d] = sum;
+                    var c = histogram[d];
+                    histogram[d] = sum;
                     sum += c;
                 }
 
                 for (var i = 0; i < n; i++)
                 {
                     var key = src[i];
-                    dst[counts[(int)((key >> shift) & (Buckets - 1))]++] = key;
+                    dst[histogram[(int)((key >> shift) & (Buckets - 1))]++] = key;
                 }
 
                 (src, dst) = (dst, src);

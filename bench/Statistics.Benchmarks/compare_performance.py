@@ -147,8 +147,9 @@ def baselines(folder):
     def load(name, dtype="<f8"):
         return np.fromfile(os.path.join(folder, name), dtype=dtype)
 
-    rows = []
+    out = {}
     for n in (SIZES[:2] if QUICK else SIZES):
+        rows = []  # timed before the next size is loaded: the lambdas close over this iteration's arrays
         s, y = load(f"scores_{n}.f64"), load(f"labels_{n}.u8", np.uint8).astype(bool)
         xs = load(f"stream_{n}.f64")
         xs_list = xs.tolist()
@@ -166,10 +167,9 @@ def baselines(folder):
             ("PageHinkleyUpdates", n, "pure Python loop (no scipy equivalent)", lambda: page_hinkley_python(xs_list)),
             ("SketchInsert", n, "numpy.quantile (exact, whole array in memory)", lambda: np.quantile(xs, 0.5)),
         ]
-    out = {}
-    for method, n, label, fn in rows:
-        out.setdefault((method, n), []).append((label, median_ms(fn)))
-        print(f"baseline {method:18s} N={n:>8d} {out[(method, n)][-1][1]:10.3f} ms  ({label})", flush=True)
+        for method, size, label, fn in rows:
+            out.setdefault((method, size), []).append((label, median_ms(fn)))
+            print(f"baseline {method:18s} N={size:>8d} {out[(method, size)][-1][1]:10.3f} ms  ({label})", flush=True)
     return out
 
 

@@ -150,8 +150,7 @@ public sealed record PrevalenceShift : Change
 /// <summary>A new site starts sending; its volume ramps up to full between start and full effect.</summary>
 public sealed record SiteOnboarding : Change
 {
-    /// <summary>The joining site.</summary>
-    [JsonIgnore]
+    /// <summary>The joining site (in the manifest in full: population mixes, scanners, conventions).</summary>
     public required SiteProfile Profile { get; init; }
 
     /// <summary>Population summary for the manifest.</summary>

@@ -18,7 +18,8 @@ public enum CusumSide
 /// <param name="Lower">Lower statistic S⁻.</param>
 /// <param name="Count">Observations since the last reset or alarm.</param>
 /// <param name="Alarms">Alarms raised since construction or <see cref="Cusum.Reset"/>.</param>
-public sealed record CusumState(double Upper, double Lower, long Count, long Alarms);
+/// <param name="LastAlarmSide">Side of the most recent alarm, null before any.</param>
+public sealed record CusumState(double Upper, double Lower, long Count, long Alarms, CusumSide? LastAlarmSide = null);
 
 /// <summary>
 /// Tabular CUSUM on standardized observations zₜ = (xₜ − μ₀)/σ:
@@ -124,7 +125,7 @@ public sealed class Cusum
     }
 
     /// <summary>Captures the state; <see cref="Restore"/> on a CUSUM with the same configuration continues identically.</summary>
-    public CusumState Snapshot() => new(_upper, _lower, _count, _alarms);
+    public CusumState Snapshot() => new(_upper, _lower, _count, _alarms, LastAlarmSide);
 
     /// <summary>Restores a state captured by <see cref="Snapshot"/>.</summary>
     /// <exception cref="ArgumentException">The state holds negative or non-finite statistics.</exception>
@@ -140,5 +141,6 @@ public sealed class Cusum
         _lower = state.Lower;
         _count = state.Count;
         _alarms = state.Alarms;
+        LastAlarmSide = state.LastAlarmSide;
     }
 }

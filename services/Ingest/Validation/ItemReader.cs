@@ -65,12 +65,6 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         }
 
         var text = value.GetString()!;
-        if (text.Length > maxLength)
-        {
-            Error(fieldPath, $"must be at most {maxLength} characters, found {text.Length}");
-            return null;
-        }
-
         if (required && text.Length == 0 && pattern is null)
         {
             Error(fieldPath, "must not be empty");
@@ -80,6 +74,12 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         if (pattern is not null && !pattern.IsMatch(text))
         {
             Error(fieldPath, $"'{Truncate(text)}' {patternHint ?? $"must match {pattern}"}");
+            return null;
+        }
+
+        if (text.Length > maxLength)
+        {
+            Error(fieldPath, $"must be at most {maxLength} characters, found {text.Length}");
             return null;
         }
 

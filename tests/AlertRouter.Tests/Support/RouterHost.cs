@@ -111,9 +111,12 @@ public sealed class RouterHost : IAsyncDisposable
     });
 
     /// <summary>Stops this instance (consumers, clock) and starts a fresh one on the same schema, queue and clock.</summary>
-    public async Task RestartAsync()
+    public async Task RestartAsync(Action? whileStopped = null)
     {
         await factory.DisposeAsync();
+        // MassTransit keeps its log context (holding the first host's, now disposed, logger factory) in an AsyncLocal of this flow.
+        LogContext.Current = null;
+        whileStopped?.Invoke();
         factory = Create();
         _ = factory.Services;
         await WaitTicksAsync();

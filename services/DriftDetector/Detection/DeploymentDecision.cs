@@ -1,0 +1,157 @@
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Findings;
+
+namespace Monitoring.DriftDetector.Detection;
+
+internal sealed partial class DeploymentRuntime
+{
+    private static string TrackerKey(Row r) => $"{r.Kind}|{r.Signal}|{r.Method}|{r.Scope}";
+
+    /// <summary>Applies the multiple-testing correction to the rows with a p-value, decides each row and steps its finding's lifecycle.</summary>
+    private void Decide(List<Row> rows, WindowBounds window, long sequence, bool recordStatus = true, double? alpha = null)
+    {
+        var tested = rows.Where(r => !r.Insufficient && r.P is not null && r.Fixed is null).ToList();
+        var adjusted = SignalTests.Adjust(P.Thresholds.Correction, tested.Select(r => r.P!.Value).ToArray());
+        for (var i = 0; i < tested.Count; i++) tested[i].AdjustedP = adjusted[i];
+
+        var level = alpha ?? P.Thresholds.Alpha;
+        var resolveAlpha = Math.Max(level, P.Thresholds.ResolveAlpha);
+        foreach (var r in rows)
+        {
+            var outcome = r.Insufficient ? Outcome.Inconclusive
+                : r.Fixed ?? (r.AdjustedP is { } q
+                    ? q < level && r.Effect >= r.MinEffect ? Outcome.Detected
+                        : q >= resolveAlpha || r.Effect < r.MinEffect / 2 ? Outcome.Clear : Outcome.Inconclusive
+                    : r.Effect >= r.MinEffect ? Outcome.Detected : r.Effect < r.MinEffect / 2 ? Outcome.Clear : Outcome.Inconclusive);
+            var key = TrackerKey(r);
+            var evidence = r.Insufficient ? null : Evidence(r, window);
+            var openId = Track(key, r, outcome, evidence, window, sequence);
+            if (recordStatus)
+            {
+                State.Status[key] = new SignalStatus
+                {
+                    Scope = r.Scope, Signal = r.Signal, Method = r.Method, Kind = r.Kind,
+                    State = r.Insufficient ? "insufficient-evidence" : outcome switch { Outcome.Detected => "detected", Outcome.Clear => "ok", _ => "inconclusive" },
+                    Statistic = r.Insufficient ? null : r.Statistic, PValue = r.P, AdjustedPValue = r.AdjustedP, EffectSize = r.Insufficient ? null : r.Effect,
+                    Interval = r.Interval, Threshold = r.Threshold, ReferenceSize = r.ReferenceSize, CurrentSize = r.CurrentSize, Window = window, OpenFindingId = openId,
+                };
+            }
+        }
+    }
+
+    private FindingEvidence Evidence(Row r, WindowBounds window) => new()
+    {
+        Signal = r.Signal, Method = r.Method, Statistic = r.Statistic, PValue = r.P, AdjustedPValue = r.AdjustedP, EffectSize = r.Effect,
+        Interval = r.Interval, Threshold = r.Threshold, Window = window,
+        ReferenceSize = (int)Math.Min(int.MaxValue, r.ReferenceSize), CurrentSize = (int)Math.Min(int.MaxValue, r.CurrentSize),
+        ReferenceId = State.Reference.Id, PolicyVersion = State.PolicyVersion,
+    };
+
+    /// <summary>
+    /// Lifecycle with hysteresis: opens after <c>confirmAfter</c> consecutive detections, updates on each further detection, resolves
+    /// after <c>resolveAfter</c> consecutive clear evaluations; an inconclusive or insufficient evaluation interrupts both streaks.
+    /// </summary>
+    private string? Track(string key, Row r, Outcome outcome, FindingEvidence? evidence, WindowBounds window, long sequence)
+    {
+        State.Trackers.TryGetValue(key, out var t);
+        if (t is null && outcome != Outcome.Detected) return null;
+        if (t is null)
+        {
+            State.Trackers[key] = t = new TrackerState { Kind = r.Kind, Signal = r.Signal, Scope = r.Scope };
+        }
+
+        switch (outcome)
+        {
+            case Outcome.Detected:
+                t.ConsecutiveClear = 0;
+                t.ConsecutiveDetections++;
+                t.LastEvidence = evidence;
+                var severity = Policy.SeverityFor(r.Kind, DefaultSeverity(r.Kind));
+                if (t.OpenFindingId is not null)
+                {
+                    t.Occurrences++;
+                    emitted.Add(new FindingUpdated(t.OpenFindingId, severity, evidence!, t.Occurrences, window.LastEventTime, sequence));
+                }
+                else if (t.ConsecutiveDetections >= P.Thresholds.ConfirmAfter)
+                {
+                    t.OpenFindingId = Detector.FindingId(State.Key, key, sequence);
+                    t.Occurrences = 1;
+                    var (site, subgroup) = Describe(r.Scope);
+                    emitted.Add(new FindingOpened(t.OpenFindingId, State.Key, r.Kind, severity, State.Model, site, subgroup, r.Scope,
+                        Summary(r), evidence!, window.LastEventTime, sequence));
+                }
+
+                break;
+            case Outcome.Clear:
+                t.ConsecutiveDetections = 0;
+                if (t.OpenFindingId is null)
+                {
+                    State.Trackers.Remove(key);
+                    break;
+                }
+
+                t.ConsecutiveClear++;
+                if (evidence is not null) t.LastEvidence = evidence;
+                if (t.ConsecutiveClear >= (r.ResolveAfter ?? P.Thresholds.ResolveAfter))
+                {
+                    emitted.Add(new FindingResolved(t.OpenFindingId, t.LastEvidence!, window.LastEventTime, "recovered", sequence));
+                    State.Trackers.Remove(key);
+                    return null;
+                }
+
+                break;
+            default:
+                t.ConsecutiveDetections = 0;
+                t.ConsecutiveClear = 0;
+                if (t.OpenFindingId is null) State.Trackers.Remove(key);
+                break;
+        }
+
+        return t.OpenFindingId;
+    }
+
+    private static Severity DefaultSeverity(FindingKind kind) => kind switch
+    {
+        FindingKind.PerformanceDecay => Severity.Critical,
+        FindingKind.FairnessGap => Severity.Error,
+        _ => Severity.Warning,
+    };
+
+    /// <summary>Site and subgroup of a scope key (<c>*</c>, <c>site=A</c>, <c>sex=F&amp;ageBand=65+</c>).</summary>
+    internal (string? Site, IReadOnlyDictionary<string, string> Subgroup) Describe(string scope) => ScopeText.Describe(scope, State.Site);
+}
+
+/// <summary>Scope keys: <c>*</c> (whole population), <c>site=A</c>, <c>sex=F&amp;ageBand=65+</c>, <c>sex=*</c> (across the values of sex).</summary>
+internal static class ScopeText
+{
+    public static (string? Site, IReadOnlyDictionary<string, string> Subgroup) Describe(string scope, string? policySite)
+    {
+        var subgroup = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var site = policySite;
+        if (scope != "*")
+        {
+            foreach (var part in scope.Split('&'))
+            {
+                var eq = part.IndexOf('=');
+                var attribute = part[..eq];
+                var value = Uri.UnescapeDataString(part[(eq + 1)..]);
+                if (attribute == "site" && value != "*") site = value;
+                else subgroup[attribute] = value;
+            }
+        }
+
+        return (site, new Dictionary<string, string>(subgroup, StringComparer.Ordinal));
+    }
+}
+
+internal sealed partial class DeploymentRuntime
+{
+    private string Summary(Row r)
+    {
+        var where = r.Scope == "*" ? "the whole population" : r.Scope;
+        var p = r.AdjustedP is { } q ? $", adjusted p {Detector.F(q)}" : "";
+        var interval = r.Interval is { } i ? $" [{Detector.F(i.Lower)}, {Detector.F(i.Upper)}]" : "";
+        var threshold = r.Threshold is { } t && r.P is null ? $" (threshold {Detector.F(t)})" : "";
+        return $"{r.Signal} {r.Verb} in {where} of {State.Model}: {r.Method} {Detector.F(r.Statistic)}{interval}{p}{threshold}, effect {Detector.F(r.Effect)}, n {r.CurrentSize} vs reference {r.ReferenceSize}.";
+    }
+}

@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Monitoring.DriftDetector;
+
+/// <summary>Settings of the DriftDetector (section <c>DriftDetector</c>).</summary>
+public sealed class DriftDetectorOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "DriftDetector";
+
+    /// <summary>Policy files or directories (YAML or JSON), relative to the content root.</summary>
+    [MinLength(1)]
+    public List<string> PolicyPaths { get; set; } = ["policies"];
+
+    /// <summary>PostgreSQL schema of the Ingest event store that is read.</summary>
+    [Required]
+    public string IngestSchema { get; set; } = "ingest";
+
+    /// <summary>PostgreSQL schema of the detector's own streams and documents.</summary>
+    [Required]
+    public string DriftSchema { get; set; } = "drift";
+
+    /// <summary>Events per subscription page read from the Ingest store.</summary>
+    [Range(10, 100_000)]
+    public int PageSize { get; set; } = 5000;
+
+    /// <summary>A snapshot of the detector state is written at least every this many events (and whenever a finding changes or a window closes).</summary>
+    [Range(100, 10_000_000)]
+    public int SnapshotEveryEvents { get; set; } = 50_000;
+
+    /// <summary>Ground truth / feedback events kept while waiting for their inference (oldest evicted beyond).</summary>
+    [Range(100, 10_000_000)]
+    public int MaxPendingLateEvents { get; set; } = 100_000;
+
+    /// <summary>Small-cell threshold k: subgroup figures with n below k are not exposed by the API or the metrics.</summary>
+    [Range(1, 1000)]
+    public int SmallCellThreshold { get; set; } = 11;
+
+    /// <summary>Subscription lag (events behind the store's head) above which <c>detector-lag</c> fires.</summary>
+    [Range(1, long.MaxValue)]
+    public long LagAlertEvents { get; set; } = 100_000;
+
+    /// <summary>How often the lag is measured.</summary>
+    public TimeSpan LagCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Maximum number of subgroup label values exported as metric series per deployment (bounds cardinality).</summary>
+    [Range(1, 100_000)]
+    public int MetricsMaxSubgroups { get; set; } = 50;
+
+    /// <summary>Start the subscription with the host (false in tests that drive it explicitly).</summary>
+    public bool AutoStart { get; set; } = true;
+}
+
+/// <summary>RabbitMQ connection (section <c>RabbitMq</c>).</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "RabbitMq";
+
+    /// <summary>Host.</summary>
+    [Required] public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>AMQP port.</summary>
+    [Range(1, 65535)] public int Port { get; set; } = 5672;
+
+    /// <summary>Virtual host.</summary>
+    [Required] public string VirtualHost { get; set; } = "monitoring";
+
+    /// <summary>User.</summary>
+    [Required] public string Username { get; set; } = "monitoring";
+
+    /// <summary>Password.</summary>
+    [Required] public string Password { get; set; } = "monitoring";
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Findings;
+using Monitoring.DriftDetector.Storage;
+
+namespace Monitoring.DriftDetector.Publishing;
+
+/// <summary>
+/// Subscription on the detector's own store that publishes committed finding events to RabbitMQ as <see cref="DriftDetected"/>,
+/// <see cref="DriftUpdated"/> and <see cref="DriftResolved"/>. At least once: the ledger row of a message is committed with the
+/// subscription's progress after the broker confirmed it, so a crash in between publishes it again with the same deterministic
+/// MessageId and the same FindingId; consumers de-duplicate on either.
+/// </summary>
+internal sealed class FindingPublisher : SubscriptionBase
+{
+    public const string SubscriptionName = "FindingPublisher";
+    private readonly IServiceProvider services;
+
+    public FindingPublisher(IServiceProvider services)
+    {
+        this.services = services;
+        Name = SubscriptionName;
+        IncludeType<FindingOpened>();
+        IncludeType<FindingUpdated>();
+        IncludeType<FindingResolved>();
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        var bus = services.GetRequiredService<IBus>();
+        var messages = page.Events.Select(e => (Id: MessageId(e.Data), e.Data)).Where(m => m.Id is not null).ToList();
+        if (messages.Count == 0) return NullChangeListener.Instance;
+        var published = (await operations.LoadManyAsync<PublishedMessage>(cancellationToken, messages.Select(m => m.Id!).ToArray()))
+            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, data) in messages)
+        {
+            if (!published.Add(id!)) continue;
+            var messageId = System.Guid.Parse(id!);
+            switch (data)
+            {
+                case FindingOpened o:
+                    await bus.Publish(ToContract(o), ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
+                case FindingUpdated u:
+                    await bus.Publish(new DriftUpdated { FindingId = u.FindingId, Severity = u.Severity, Evidence = u.Evidence, Occurrences = u.Occurrences, UpdatedAt = u.UpdatedAt },
+                        ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
+                case FindingResolved r:
+                    await bus.Publish(new DriftResolved { FindingId = r.FindingId, Evidence = r.Evidence, ResolvedAt = r.ResolvedAt },
+                        ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
+            }
+
+            operations.Store(new PublishedMessage { Id = id! });
+        }
+
+        return NullChangeListener.Instance;
+    }
+
+    internal static DriftDetected ToContract(FindingOpened o) => new()
+    {
+        FindingId = o.FindingId, Kind = o.Kind, Severity = o.Severity, Model = o.Model, Site = o.Site, Subgroup = o.Subgroup,
+        Summary = o.Summary, Evidence = o.Evidence, DetectedAt = o.DetectedAt,
+    };
+
+    /// <summary>Deterministic message id (a GUID from SHA-256 of finding id, message type and occurrence).</summary>
+    internal static string? MessageId(object data) => data switch
+    {
+        FindingOpened o => DeterministicGuid(o.FindingId + "|detected"),
+        FindingUpdated u => DeterministicGuid($"{u.FindingId}|updated|{u.Occurrences}"),
+        FindingResolved r => DeterministicGuid(r.FindingId + "|resolved"),
+        _ => null,
+    };
+
+    private static string DeterministicGuid(string text) => new System.Guid(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16)).ToString();
+}

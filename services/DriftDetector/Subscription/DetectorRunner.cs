@@ -1,0 +1,278 @@
+using System.Text.Json;
+using JasperFx.Events;
+using Marten;
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Detection;
+using Monitoring.DriftDetector.Findings;
+using Monitoring.DriftDetector.Policies;
+using Monitoring.DriftDetector.Storage;
+using Monitoring.DriftDetector.Telemetry;
+using Npgsql;
+
+namespace Monitoring.DriftDetector.Subscription;
+
+/// <summary>
+/// Runs the pure <see cref="Detector"/> over subscription pages and persists what it decided. Exactly-once in effect: the
+/// detector's own checkpoint (<see cref="DetectorCheckpoint"/>) is written in the same transaction as the finding events and
+/// the state snapshot; on start the subscription is moved back to that checkpoint, and events at or below it are ignored.
+/// </summary>
+internal sealed class DetectorRunner(
+    IngestStore ingest, DriftStore drift, DriftDetectorOptions options, DriftMetrics metrics, ILogger<DetectorRunner> logger)
+{
+    internal static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.General)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    internal static readonly JsonSerializerOptions IngestJson = new(JsonSerializerDefaults.General) { PropertyNameCaseInsensitive = true };
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private Detector? detector;
+    private readonly HashSet<string> unsaved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> referenceSavedFrozen = new(StringComparer.Ordinal);
+    private long persistedSequence;
+    private long lastSequence;
+
+    /// <summary>Last ingest sequence applied in memory.</summary>
+    public long LastSequence => Interlocked.Read(ref lastSequence);
+
+    /// <summary>Last ingest sequence persisted.</summary>
+    public long PersistedSequence => Interlocked.Read(ref persistedSequence);
+
+    /// <summary>Set when a page failed; cleared by the next successful page.</summary>
+    public Exception? LastError { get; private set; }
+
+    /// <summary>Loads the recorded policy history and the last snapshot.</summary>
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using var session = drift.Store.QuerySession();
+        var versions = (await session.Events.QueryRawEventDataOnly<PolicyActivated>().ToListAsync(ct))
+            .Select(p => new PolicyVersion(p.Deployment, p.Version, p.EffectiveAfterSequence,
+                JsonSerializer.Deserialize<MonitoringPolicy>(p.PolicyJson, PolicyLoader.Json)!, p.Profile, p.Hash))
+            .ToList();
+        var state = new DetectorState();
+        var checkpoint = await session.LoadAsync<DetectorCheckpoint>(Stores.DetectorCheckpointId, ct);
+        if (checkpoint is not null)
+        {
+            state = JsonSerializer.Deserialize<DetectorState>(checkpoint.Json, StateJson)!;
+            foreach (var snapshot in await session.Query<DeploymentSnapshot>().ToListAsync(ct))
+            {
+                var deployment = JsonSerializer.Deserialize<DeploymentState>(snapshot.Json, StateJson)!;
+                var reference = await session.LoadAsync<ReferenceSnapshot>(snapshot.Id, ct);
+                deployment.Reference = reference is null ? new ReferenceState() : JsonSerializer.Deserialize<ReferenceState>(reference.Json, StateJson)!;
+                state.Deployments[deployment.Key] = deployment;
+                referenceSavedFrozen[deployment.Key] = deployment.Reference.Frozen;
+            }
+        }
+
+        detector = new Detector(new PolicyHistory(versions), state, new DetectorLimits(options.MaxPendingLateEvents));
+        unsaved.Clear();
+        Interlocked.Exchange(ref lastSequence, state.LastSequence);
+        Interlocked.Exchange(ref persistedSequence, state.LastSequence);
+        logger.LogInformation("Detector initialized at sequence {Sequence} with {Versions} policy version(s)", state.LastSequence, versions.Count);
+    }
+
+    /// <summary>Applies one page of ingest events in sequence order and persists when something was decided.</summary>
+    public async Task ProcessAsync(IReadOnlyList<IEvent> events, long ceiling, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            var d = detector ?? throw new InvalidOperationException("The detector is not initialized.");
+            var windowsBefore = d.State.Deployments.Values.Sum(x => x.ClosedWindows);
+            var joins = await LookUpInferencesAsync(events, d.State.LastSequence, ct);
+            foreach (var e in events)
+            {
+                if (e.Sequence <= d.State.LastSequence) continue;
+                switch (e.Data)
+                {
+                    case InferenceRecorded i:
+                        d.Inference(e.Sequence, i);
+                        break;
+                    case GroundTruthRecorded g:
+                        d.GroundTruth(e.Sequence, g, Join(joins, e.StreamKey ?? g.InferenceId, e.Sequence));
+                        break;
+                    case ReaderFeedbackRecorded f:
+                        d.ReaderFeedback(e.Sequence, f, Join(joins, e.StreamKey ?? f.InferenceId, e.Sequence));
+                        break;
+                    default:
+                        d.Skip(e.Sequence);
+                        break;
+                }
+            }
+
+            // Events of other types inside the page's range were filtered out by the daemon: the range is still fully applied.
+            d.Skip(ceiling);
+            metrics.EventsProcessed(events.Count);
+            var emitted = d.TakeEmitted();
+            foreach (var key in d.TakeDirty()) unsaved.Add(key);
+            Interlocked.Exchange(ref lastSequence, d.State.LastSequence);
+            var windowsClosed = d.State.Deployments.Values.Sum(x => x.ClosedWindows) != windowsBefore;
+            if (emitted.Count > 0 || windowsClosed || d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
+            {
+                await PersistAsync(d, emitted, ct);
+            }
+
+            LastError = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LastError = ex;
+            metrics.PageFailed();
+            logger.LogError(ex, "Detector failed on a page of {Count} events; the subscription retries it from the last checkpoint", events.Count);
+
+            // The in-memory state may hold part of the failed page: reload from the last consistent snapshot.
+            await InitializeAsync(ct);
+            throw;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Writes a snapshot now (on shutdown, before a policy reload).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            if (detector is { } d && d.State.LastSequence > PersistedSequence)
+            {
+                await PersistAsync(d, d.TakeEmitted(), ct);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static JoinedInference? Join(Dictionary<string, JoinedInference> joins, string inferenceId, long sequence) =>
+        joins.TryGetValue(inferenceId, out var j) && j.Sequence < sequence ? j : null;
+
+    /// <summary>
+    /// Finds, in one query, the inference of every ground truth / feedback event of the page: the store is the join table, so the
+    /// detector keeps no per-inference cache (bounded memory) and the join is the same on every replay.
+    /// </summary>
+    private async Task<Dictionary<string, JoinedInference>> LookUpInferencesAsync(IReadOnlyList<IEvent> events, long after, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (e.Sequence <= after) continue;
+            if (e.Data is GroundTruthRecorded g) ids.Add(e.StreamKey ?? g.InferenceId);
+            else if (e.Data is ReaderFeedbackRecorded f) ids.Add(e.StreamKey ?? f.InferenceId);
+        }
+
+        var result = new Dictionary<string, JoinedInference>(StringComparer.Ordinal);
+        if (ids.Count == 0) return result;
+        await using var conn = await ingest.DataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"select stream_id, seq_id, data from \"{options.IngestSchema}\".mt_events where stream_id = any(@ids) and type = @type order by seq_id", conn);
+        cmd.Parameters.AddWithValue("ids", ids.ToArray());
+        cmd.Parameters.AddWithValue("type", Stores.InferenceType);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetString(0);
+            if (result.ContainsKey(id)) continue;
+            var data = JsonSerializer.Deserialize<InferenceRecorded>(reader.GetString(2), IngestJson)
+                ?? throw new InvalidOperationException($"Inference '{id}' at sequence {reader.GetInt64(1)} has empty data.");
+            result[id] = new JoinedInference(reader.GetInt64(1), data);
+        }
+
+        return result;
+    }
+
+    private async Task PersistAsync(Detector d, List<object> emitted, CancellationToken ct)
+    {
+        await using var session = drift.Store.LightweightSession();
+        var views = new Dictionary<string, FindingView>(StringComparer.Ordinal);
+        var needed = emitted.Select(e => e switch { FindingUpdated u => u.FindingId, FindingResolved r => r.FindingId, _ => null })
+            .OfType<string>().Distinct().ToArray();
+        if (needed.Length > 0)
+        {
+            foreach (var v in await session.LoadManyAsync<FindingView>(ct, needed)) views[v.Id] = v;
+        }
+
+        foreach (var e in emitted)
+        {
+            switch (e)
+            {
+                case FindingOpened o:
+                    session.Events.Append(Stores.FindingStream(o.FindingId), o);
+                    views[o.FindingId] = new FindingView
+                    {
+                        Id = o.FindingId, Deployment = o.Deployment, Kind = o.Kind, Severity = o.Severity, Model = o.Model, Site = o.Site,
+                        Subgroup = o.Subgroup.ToDictionary(), Scope = o.Scope, Summary = o.Summary, Evidence = o.Evidence, Occurrences = 1,
+                        DetectedAt = o.DetectedAt, UpdatedAt = o.DetectedAt,
+                    };
+                    metrics.FindingOpened(o);
+                    break;
+                case FindingUpdated u:
+                    session.Events.Append(Stores.FindingStream(u.FindingId), u);
+                    if (views.TryGetValue(u.FindingId, out var uv))
+                    {
+                        uv.Evidence = u.Evidence;
+                        uv.Severity = u.Severity;
+                        uv.Occurrences = u.Occurrences;
+                        uv.UpdatedAt = u.UpdatedAt;
+                    }
+
+                    break;
+                case FindingResolved r:
+                    session.Events.Append(Stores.FindingStream(r.FindingId), r);
+                    if (views.TryGetValue(r.FindingId, out var rv))
+                    {
+                        rv.Status = "resolved";
+                        rv.Evidence = r.Evidence;
+                        rv.ResolvedAt = r.ResolvedAt;
+                        rv.UpdatedAt = r.ResolvedAt;
+                        metrics.FindingResolved(rv);
+                    }
+
+                    break;
+                case PerformanceReconciled p:
+                    session.Events.Append(Stores.ReconciliationStream(p.Deployment), p);
+                    break;
+            }
+        }
+
+        foreach (var v in views.Values) session.Store(v);
+        foreach (var key in unsaved.Order(StringComparer.Ordinal))
+        {
+            var state = d.State.Deployments[key];
+            session.Store(new DeploymentSnapshot { Id = key, Json = JsonSerializer.Serialize(state, StateJson) });
+            if (!referenceSavedFrozen.GetValueOrDefault(key))
+            {
+                session.Store(new ReferenceSnapshot { Id = key, Json = JsonSerializer.Serialize(state.Reference, StateJson) });
+                referenceSavedFrozen[key] = state.Reference.Frozen;
+            }
+
+            session.Store(StatusView(state, d.State.LastSequence));
+        }
+
+        session.Store(new DetectorCheckpoint { LastSequence = d.State.LastSequence, Json = JsonSerializer.Serialize(d.State, StateJson) });
+        await session.SaveChangesAsync(ct);
+        foreach (var key in unsaved) metrics.Publish(d.State.Deployments[key], options);
+        unsaved.Clear();
+        Interlocked.Exchange(ref persistedSequence, d.State.LastSequence);
+    }
+
+    private static DeploymentStatusView StatusView(DeploymentState s, long lastSequence)
+    {
+        return new DeploymentStatusView
+        {
+            Id = s.Key, Model = s.Model, Site = s.Site, PolicyVersion = s.PolicyVersion, ReferenceId = s.Reference.Id, ReferenceComplete = s.Reference.Frozen,
+            Inferences = s.Inferences, ClosedWindows = s.ClosedWindows, LabelsTooLate = s.LabelsTooLate, LastSequence = lastSequence,
+            Rows = s.Status.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x =>
+            {
+                var (site, subgroup) = ScopeText.Describe(x.Value.Scope, s.Site);
+                var v = x.Value;
+                return new StatusRow(v.Scope, site, subgroup, v.Signal, v.Method, v.Kind, v.State, v.Statistic, v.PValue, v.AdjustedPValue, v.EffectSize,
+                    v.Interval, v.Threshold, v.ReferenceSize, v.CurrentSize, v.Window, v.OpenFindingId);
+            }).ToList(),
+        };
+    }
+}

@@ -1,0 +1,70 @@
+using JasperFx;
+using JasperFx.Events.Daemon;
+using MassTransit;
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Storage;
+using Monitoring.DriftDetector.Telemetry;
+
+namespace Monitoring.DriftDetector.Subscription;
+
+/// <summary>
+/// Measures the subscription lag (events in the Ingest store not yet applied) and publishes <see cref="HealthConditionChanged"/>
+/// for <c>detector-lag</c> (lag above the configured bound) and <c>subscription-stopped</c> (the agent paused on an error), on each
+/// change of state only.
+/// </summary>
+internal sealed class LagMonitor(
+    IngestStore ingest, DetectorRunner runner, DetectorPipeline pipeline, DriftMetrics metrics, DriftDetectorOptions options,
+    IServiceProvider services, TimeProvider time, ILogger<LagMonitor> logger) : BackgroundService
+{
+    private bool lagFiring;
+    private bool stoppedFiring;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.LagCheckInterval, time);
+        do
+        {
+            try
+            {
+                await CheckAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Lag check failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    internal async Task CheckAsync(CancellationToken ct)
+    {
+        if (!pipeline.Running) return;
+        var head = await ingest.HeadAsync(ct);
+        var lag = Math.Max(0, head - runner.LastSequence);
+        metrics.SetLag(lag);
+        var lagging = lag > options.LagAlertEvents;
+        if (lagging != lagFiring)
+        {
+            lagFiring = lagging;
+            await PublishAsync("detector-lag", lagging, Severity.Warning,
+                lagging ? $"The DriftDetector is {lag} events behind the Ingest store (bound {options.LagAlertEvents})." : $"The DriftDetector caught up ({lag} events behind).", ct);
+        }
+
+        var stopped = pipeline.SubscriptionStatus is AgentStatus.Paused or AgentStatus.Stopped;
+        if (stopped != stoppedFiring)
+        {
+            stoppedFiring = stopped;
+            await PublishAsync("subscription-stopped", stopped, Severity.Critical,
+                stopped ? $"The DriftDetector's subscription stopped: {runner.LastError?.Message ?? "unknown error"}" : "The DriftDetector's subscription runs again.", ct);
+        }
+    }
+
+    private async Task PublishAsync(string condition, bool firing, Severity severity, string description, CancellationToken ct)
+    {
+        logger.Log(firing ? LogLevel.Warning : LogLevel.Information, "Health condition {Condition} firing={Firing}: {Description}", condition, firing, description);
+        await services.GetRequiredService<IBus>().Publish(new HealthConditionChanged
+        {
+            Condition = condition, Service = "drift-detector", Firing = firing, Severity = severity, Description = description, ObservedAt = time.GetUtcNow(),
+        }, ct);
+    }
+}

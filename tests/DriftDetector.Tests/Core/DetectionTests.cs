@@ -1,0 +1,104 @@
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Findings;
+using Monitoring.DriftDetector.Tests.Synthetic;
+
+namespace Monitoring.DriftDetector.Tests.Core;
+
+/// <summary>
+/// The pure decision core on seeded synthetic streams with a known injected change (reference = first 10,000 inferences,
+/// windows of 2,000, alpha 1e-4 Holm; see policies/test-policy.yaml). Stated detection delays are in inferences after the change.
+/// </summary>
+public sealed class DetectionTests
+{
+    private const int ChangeAt = 12_000;
+
+    [Fact]
+    public void GivenMeanShiftAtOneSite_WhenTheNextWindowCloses_ThenAShiftFindingOpensForThatSiteOnly()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(11, InjectedChange.MeanShiftAtSiteB, ChangeAt).Generate(18_000));
+
+        var siteB = h.Opened.Where(o => o.Evidence.Signal == "feature:meanIntensity" && o.Scope == "site=B").ToList();
+        Assert.Single(siteB);
+        Assert.Equal("B", siteB[0].Site);
+        Assert.Equal(FindingKind.DistributionShift, siteB[0].Kind);
+        Assert.InRange(h.InferenceIndexAt(siteB[0].IngestSequence) - ChangeAt, 0, 2_000); // stated: within one window (2,000 inferences)
+        Assert.True(siteB[0].Evidence.AdjustedPValue < 1e-4);
+        Assert.DoesNotContain(h.Opened, o => o.Evidence.Signal == "feature:meanIntensity" && o.Scope is "site=A" or "site=C");
+    }
+
+    [Fact]
+    public void GivenManufacturerMixChange_WhenTheNextWindowCloses_ThenAManufacturerShiftOpens()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(12, InjectedChange.ManufacturerMix, ChangeAt).Generate(16_000));
+
+        var finding = Assert.Single(h.Opened, o => o.Evidence.Signal == "study:manufacturer" && o.Scope == "*");
+        Assert.Equal("chi2", finding.Evidence.Method);
+        Assert.InRange(h.InferenceIndexAt(finding.IngestSequence) - ChangeAt, 0, 2_000); // stated: within one window
+        Assert.True(finding.Evidence.EffectSize > 0.2);
+    }
+
+    [Fact]
+    public void GivenTenPointSensitivityDropInA15PercentSubgroup_WhenLabelsMature_ThenPerformanceDecayOpensForThatSubgroup()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(13, InjectedChange.SensitivityDropInElderly, ChangeAt).Generate(40_000));
+
+        var decay = h.Opened.Where(o => o.Kind == FindingKind.PerformanceDecay && o.Evidence.Signal == "performance:sensitivity:pneumothorax").ToList();
+        var rows = h.Detector.State.Deployments.Values.Single().Status.Values.Where(s => s.Scope == "ageBand=65+" && s.Signal.StartsWith("performance:sensitivity"));
+        Assert.True(decay.Any(o => o.Scope == "ageBand=65+"), string.Join("\n", rows.Select(r => $"{r.Method} {r.State} stat={r.Statistic} p={r.PValue} q={r.AdjustedPValue} eff={r.EffectSize} n={r.CurrentSize}/{r.ReferenceSize}")));
+        var elderly = Assert.Single(decay, o => o.Scope == "ageBand=65+");
+        Assert.Equal("two-proportion", elderly.Evidence.Method);
+        Assert.Equal(Severity.Critical, elderly.Severity);
+        Assert.InRange(h.InferenceIndexAt(elderly.IngestSequence) - ChangeAt, 0, 24_000); // stated: within 24,000 inferences (10 pooled windows + grace)
+        Assert.InRange(elderly.Evidence.EffectSize!.Value, 0.05, 0.2);
+        Assert.DoesNotContain(decay, o => o.Scope is "ageBand=18-39" or "ageBand=40-64");
+    }
+
+    [Fact]
+    public void GivenLabelPrevalenceShift_WhenWindowsClose_ThenPredictedRateShiftsFirstAndRealizedPrevalenceFollows()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(14, InjectedChange.PrevalenceShift, ChangeAt).Generate(24_000));
+
+        var predicted = Assert.Single(h.Opened, o => o.Evidence.Signal == "rate:predicted-positive:pneumothorax" && o.Scope == "*");
+        Assert.InRange(h.InferenceIndexAt(predicted.IngestSequence) - ChangeAt, 0, 2_000); // stated: within one window
+        var prevalence = Assert.Single(h.Opened, o => o.Evidence.Signal == "label:prevalence:pneumothorax" && o.Scope == "*");
+        Assert.InRange(h.InferenceIndexAt(prevalence.IngestSequence) - ChangeAt, 0, 10_000); // stated: within 10,000 (labels mature one window later)
+    }
+
+    [Fact]
+    public void GivenAHundredThousandInferencesWithoutChange_WhenProcessed_ThenNoFindingOpens()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(15).Generate(100_000));
+
+        Assert.Empty(h.Opened);
+        Assert.True(h.Detector.State.Deployments.Values.Single().ClosedWindows >= 44);
+    }
+
+    [Fact]
+    public void GivenATinySubgroup_WhenAWindowCloses_ThenItsStateIsInsufficientEvidenceNotANumber()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(16).Generate(14_000));
+
+        var rows = h.Detector.State.Deployments.Values.Single().Status.Values.Where(s => s.Scope == "ethnicity=group-z").ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("insufficient-evidence", r.State);
+            Assert.Null(r.Statistic);
+            Assert.Null(r.PValue);
+        });
+    }
+
+    [Fact]
+    public void GivenAShiftThatEnds_WhenClearWindowsFollow_ThenTheFindingResolvesOnceWithoutFlapping()
+    {
+        var stream = new SyntheticStream(17, InjectedChange.ManufacturerMix, ChangeAt) { ChangeUntil = ChangeAt + 6_000 };
+        var h = new CoreHarness().Feed(stream.Generate(30_000));
+
+        var opened = Assert.Single(h.Opened, o => o.Evidence.Signal == "study:manufacturer" && o.Scope == "*");
+        var updates = h.Emitted.OfType<FindingUpdated>().Where(u => u.FindingId == opened.FindingId).ToList();
+        var resolved = Assert.Single(h.Emitted.OfType<FindingResolved>(), r => r.FindingId == opened.FindingId);
+        Assert.InRange(updates.Count, 1, 3);
+        Assert.Equal("recovered", resolved.Reason);
+        Assert.True(h.InferenceIndexAt(resolved.IngestSequence) >= ChangeAt + 6_000 + 2 * 2_000 - 1, "resolveAfter = 2 clear windows");
+    }
+}

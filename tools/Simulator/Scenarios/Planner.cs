@@ -23,13 +23,17 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     private IEnumerable<SiteProfile> AllSites => extraSite is null ? context.Sites : context.Sites.Append(extraSite);
 
     /// <summary>Expected inferences per hour (weekly average) for a model, optionally restricted to a site, a subgroup and a manufacturer.</summary>
-    public double Rate(string? site, string modelId, string? attribute = null, string? value = null, string? manufacturer = null)
+    public double Rate(string? site, string modelId, string? attribute = null, string? value = null, string? manufacturer = null) =>
+        Rate(site, modelId, attribute, value, manufacturer, weightByPrevalence: false);
+
+    private double Rate(string? site, string modelId, string? attribute, string? value, string? manufacturer, bool weightByPrevalence)
     {
         var model = context.Models.First(m => m.Id == modelId);
         var weekly = (5 + 2 * model.WeekendFactor) / 7;
         return AllSites
             .Where(s => site is null || s.Code == site)
-            .Sum(s => model.StudiesPerDay * s.Size * context.Volume * weekly / 24 * Share(s, model, attribute, value) * ManufacturerShare(s, model, manufacturer));
+            .Sum(s => model.StudiesPerDay * s.Size * context.Volume * weekly / 24 * Share(s, model, attribute, value)
+                * ManufacturerShare(s, model, manufacturer) * (weightByPrevalence ? s.PrevalenceMultiplier : 1));
     }
 
     private static double ManufacturerShare(SiteProfile site, ModelSpec model, string? manufacturer)
@@ -71,12 +75,22 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     /// A labelled-performance finding: detectable once <see cref="PerformanceEvidence"/> labelled positives of the
     /// subgroup (on the model's most prevalent label) arrived after full effect, plus the median label delay.
     /// </summary>
+    /// <param name="modelId">Model.</param>
+    /// <param name="site">Site (null: network).</param>
+    /// <param name="subgroup">Subgroup reported in the finding.</param>
+    /// <param name="ratePerHour">Inferences per hour of the subgroup (for subgroups the planner cannot derive, such as views or children).</param>
+    /// <param name="kind">Finding kind.</param>
+    /// <param name="signal">Signal.</param>
+    /// <param name="population">Attribute and value to weight by site prevalence multipliers, when the subgroup is a demographic one.</param>
     public ExpectedFinding Performance(string modelId, string? site, IReadOnlyDictionary<string, string> subgroup, double ratePerHour,
-        string kind = "performance-decay", string signal = "performance:sensitivity")
+        string kind = "performance-decay", string signal = "performance:sensitivity", (string Attribute, string Value)? population = null)
     {
         var model = context.Models.First(m => m.Id == modelId);
         var label = model.Labels.MaxBy(l => l.Mapping.ReferencePrevalence)!;
-        var positivesPerHour = ratePerHour * model.GroundTruthFraction * label.Mapping.ReferencePrevalence;
+        var prevalenceWeighted = population is { } p
+            ? Rate(site, modelId, p.Attribute, p.Value, null, weightByPrevalence: true)
+            : ratePerHour;
+        var positivesPerHour = prevalenceWeighted * model.GroundTruthFraction * label.Mapping.ReferencePrevalence;
         var medianDelay = model.TruthSources.OrderByDescending(s => s.Share).First().MedianDelayHours;
         var hours = RampHours + medianDelay + PerformanceEvidence / Math.Max(positivesPerHour, 1e-9);
         var basis = $"{PerformanceEvidence} labelled positives for '{label.Name}' after full effect, at ~{positivesPerHour:0.##}/h ({model.GroundTruthFraction:P0} labelled, median delay {medianDelay:0} h)";

@@ -227,8 +227,8 @@ public static class ScenarioCatalog
                 Start = start, FullEffectAt = full, Model = p.TargetModel, Attribute = p.SubgroupAttribute, Value = p.SubgroupValue, Drop = drop,
                 Expected =
                 [
-                    planner.Performance(p.TargetModel, null, subgroup, rate),
-                    planner.Performance(p.TargetModel, null, subgroup, rate, kind: "fairness-gap", signal: "fairness:equalized-odds"),
+                    planner.Performance(p.TargetModel, null, subgroup, rate, population: (p.SubgroupAttribute, p.SubgroupValue)),
+                    planner.Performance(p.TargetModel, null, subgroup, rate, kind: "fairness-gap", signal: "fairness:equalized-odds", population: (p.SubgroupAttribute, p.SubgroupValue)),
                 ],
             },
         ]);

@@ -3,7 +3,8 @@
 and write the ratios into the "Statistics: distribution kernels" section of docs/benchmarks.md.
 
     /usr/bin/python3 bench/Statistics.Benchmarks/compare_distribution.py            # full run (~10 min)
-    /usr/bin/python3 bench/Statistics.Benchmarks/compare_distribution.py --quick    # 1k and 10k only (BDN still runs all)
+    /usr/bin/python3 bench/Statistics.Benchmarks/compare_distribution.py --quick    # baselines at 1k and 10k only
+    /usr/bin/python3 bench/Statistics.Benchmarks/compare_distribution.py --reuse bench/Statistics.Benchmarks/Distribution/BenchmarkDotNet.Artifacts
 
 Steps: (1) write seeded numpy inputs to a temporary folder; (2) run BenchmarkDotNet with DIST_BENCH_DATA pointing
 there (JSON exporter); (3) time the scipy / numpy baseline on the same arrays (median of 5 repeats, each repeat long
@@ -36,6 +37,9 @@ SIZES = [1_000, 10_000, 100_000, 1_000_000]
 MMD_SIZES = [100, 250, 500]
 MMD_PERMUTATIONS = 200
 QUICK = "--quick" in sys.argv
+# --reuse DIR: take the .NET figures from an earlier run's BenchmarkDotNet.Artifacts folder (inputs are seeded, so they
+# are identical) and only re-time the baselines.
+REUSE = sys.argv[sys.argv.index("--reuse") + 1] if "--reuse" in sys.argv else None
 
 
 def write_inputs(folder):
@@ -51,11 +55,20 @@ def write_inputs(folder):
 
 
 def run_benchmarkdotnet(folder, artifacts):
+    if REUSE:
+        return read_benchmarkdotnet(REUSE)
     env = dict(os.environ, DIST_BENCH_DATA=folder)
     cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench", "Statistics.Benchmarks"), "--",
            "--filter", "*Distribution*", "--exporters", "json", "--artifacts", artifacts]
     print("running:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    keep = os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Distribution", "BenchmarkDotNet.Artifacts")
+    shutil.rmtree(keep, ignore_errors=True)
+    shutil.copytree(os.path.join(artifacts, "results"), os.path.join(keep, "results"))
+    return read_benchmarkdotnet(keep)
+
+
+def read_benchmarkdotnet(artifacts):
     medians = {}
     for path in glob.glob(os.path.join(artifacts, "results", "*.json")):
         with open(path) as f:
@@ -141,36 +154,38 @@ def baselines(folder):
     sizes = SIZES[:2] if QUICK else SIZES
     for n in sizes:
         x, y = load(f"x_{n}.f64"), load(f"y_{n}.f64")
+        # Default arguments bind this N's arrays now (a plain closure would see the last N's arrays).
         rows += [
-            ("KolmogorovSmirnov", n, "scipy.stats.ks_2samp", lambda: st.ks_2samp(x, y)),
-            ("CramerVonMises", n, "scipy.stats.cramervonmises_2samp", lambda: st.cramervonmises_2samp(x, y)),
-            ("AndersonDarling", n, "scipy.stats.anderson_ksamp", lambda: st.anderson_ksamp([x, y])),
-            ("MannWhitney", n, "scipy.stats.mannwhitneyu", lambda: st.mannwhitneyu(x, y)),
-            ("Wasserstein", n, "scipy.stats.wasserstein_distance", lambda: st.wasserstein_distance(x, y)),
-            ("Energy", n, "scipy.stats.energy_distance", lambda: st.energy_distance(x, y)),
-            ("Psi", n, "numpy (quantile + searchsorted)", lambda: psi_numpy(x, y)),
+            ("KolmogorovSmirnov", n, "scipy.stats.ks_2samp", lambda x=x, y=y: st.ks_2samp(x, y)),
+            ("CramerVonMises", n, "scipy.stats.cramervonmises_2samp", lambda x=x, y=y: st.cramervonmises_2samp(x, y)),
+            ("AndersonDarling", n, "scipy.stats.anderson_ksamp", lambda x=x, y=y: st.anderson_ksamp([x, y])),
+            ("MannWhitney", n, "scipy.stats.mannwhitneyu", lambda x=x, y=y: st.mannwhitneyu(x, y)),
+            ("Wasserstein", n, "scipy.stats.wasserstein_distance", lambda x=x, y=y: st.wasserstein_distance(x, y)),
+            ("Energy", n, "scipy.stats.energy_distance", lambda x=x, y=y: st.energy_distance(x, y)),
+            ("Psi", n, "numpy (quantile + searchsorted)", lambda x=x, y=y: psi_numpy(x, y)),
         ]
         cr, cc, p = load(f"cref_{n}.i64", "<i8"), load(f"ccur_{n}.i64", "<i8"), load(f"p_{n}.f64")
         crf, ccf = cr.astype(float), cc.astype(float)
         table = np.array([cr, cc])
         fisher_table = [[n * 3 // 10, n * 2 // 10], [n // 4, n // 4]]
         rows += [
-            ("JensenShannon", n, "scipy.spatial.distance.jensenshannon", lambda: jensenshannon(crf, ccf)),
-            ("Hellinger", n, "numpy", lambda: np.sqrt(0.5 * np.sum((np.sqrt(crf / crf.sum()) - np.sqrt(ccf / ccf.sum())) ** 2))),
-            ("TotalVariation", n, "numpy", lambda: 0.5 * np.sum(np.abs(crf / crf.sum() - ccf / ccf.sum()))),
-            ("ChiSquared", n, "scipy.stats.chi2_contingency", lambda: st.chi2_contingency(table)),
+            ("JensenShannon", n, "scipy.spatial.distance.jensenshannon", lambda a=crf, b=ccf: jensenshannon(a, b)),
+            ("Hellinger", n, "numpy",
+             lambda a=crf, b=ccf: np.sqrt(0.5 * np.sum((np.sqrt(a / a.sum()) - np.sqrt(b / b.sum())) ** 2))),
+            ("TotalVariation", n, "numpy", lambda a=crf, b=ccf: 0.5 * np.sum(np.abs(a / a.sum() - b / b.sum()))),
+            ("ChiSquared", n, "scipy.stats.chi2_contingency", lambda t=table: st.chi2_contingency(t)),
             ("GTest", n, "scipy.stats.chi2_contingency(lambda_=log-likelihood)",
-             lambda: st.chi2_contingency(table, lambda_="log-likelihood")),
-            ("FisherExact", n, "scipy.stats.fisher_exact", lambda: st.fisher_exact(fisher_table)),
-            ("BenjaminiHochberg", n, "numpy (statsmodels fdr_bh semantics)", lambda: bh_numpy(p)),
-            ("Holm", n, "numpy (statsmodels holm semantics)", lambda: holm_numpy(p)),
-            ("Bonferroni", n, "numpy", lambda: np.minimum(1.0, p * len(p))),
+             lambda t=table: st.chi2_contingency(t, lambda_="log-likelihood")),
+            ("FisherExact", n, "scipy.stats.fisher_exact", lambda t=fisher_table: st.fisher_exact(t)),
+            ("BenjaminiHochberg", n, "numpy (statsmodels fdr_bh semantics)", lambda p=p: bh_numpy(p)),
+            ("Holm", n, "numpy (statsmodels holm semantics)", lambda p=p: holm_numpy(p)),
+            ("Bonferroni", n, "numpy", lambda p=p: np.minimum(1.0, p * len(p))),
         ]
     for m in (MMD_SIZES[:1] if QUICK else MMD_SIZES):
         xv = load(f"x_{m * 16}.f64").reshape(m, 16).astype(np.float32)
         yv = load(f"y_{m * 16}.f64").reshape(m, 16).astype(np.float32)
         rows.append(("Mmd", m, f"numpy (BLAS mat-vec per permutation, {MMD_PERMUTATIONS} permutations)",
-                     lambda: mmd_numpy(xv, yv, MMD_PERMUTATIONS, 1)))
+                     lambda xv=xv, yv=yv: mmd_numpy(xv, yv, MMD_PERMUTATIONS, 1)))
     out = {}
     for method, n, label, fn in rows:
         out[(method, n)] = (label, median_ms(fn))

@@ -48,78 +48,86 @@ public static class Auroc
         PerfGuard.SameLength(scores, labels);
         Guard.Finite(scores, nameof(scores));
         var z = Proportions.ZForLevel(level);
-        var total = scores.Length;
-        var order = new int[total];
-        var keys = scores.ToArray();
-        for (var i = 0; i < total; i++) order[i] = i;
-        Array.Sort(keys, order);
-
         var m = 0;
-        for (var i = 0; i < total; i++) if (labels[i]) m++;
-        var n = total - m;
+        foreach (var l in labels) if (l) m++;
+        var n = scores.Length - m;
         if (m == 0 || n == 0)
         {
             throw new ArgumentException(
                 $"AUROC is undefined with a single class: {m} positive and {n} negative case(s).", nameof(labels));
         }
 
-        // Midranks over the combined sample (1-based), walking tied blocks in sorted order. Within a block,
-        // the positives' and negatives' ranks inside their own class come from running class counters.
-        var tz = new double[total];
-        var tClass = new double[total];
-        int seenPos = 0, seenNeg = 0;
-        var start = 0;
-        while (start < total)
+        // Equivalent to the midrank formulation: V₁₀(Xᵢ) = (T_Z(Xᵢ) − T_X(Xᵢ))/n = (#{Y < Xᵢ} + ½#{Y = Xᵢ})/n and
+        // V₀₁(Yⱼ) = (#{X > Yⱼ} + ½#{X = Yⱼ})/m, so two plain sorts (no index arrays) and merge sweeps suffice.
+        var x = new double[m];
+        var y = new double[n];
+        for (int i = 0, a = 0, b = 0; i < scores.Length; i++)
         {
-            var end = start + 1;
-            while (end < total && keys[end] == keys[start]) end++;
-            int blockPos = 0, blockNeg = 0;
-            for (var k = start; k < end; k++)
-            {
-                if (labels[order[k]]) blockPos++; else blockNeg++;
-            }
-
-            var midAll = (start + 1 + end) / 2.0;
-            var midPos = seenPos + (blockPos + 1) / 2.0;
-            var midNeg = seenNeg + (blockNeg + 1) / 2.0;
-            for (var k = start; k < end; k++)
-            {
-                var idx = order[k];
-                tz[idx] = midAll;
-                tClass[idx] = labels[idx] ? midPos : midNeg;
-            }
-
-            seenPos += blockPos;
-            seenNeg += blockNeg;
-            start = end;
+            if (labels[i]) x[a++] = scores[i]; else y[b++] = scores[i];
         }
 
-        double sumRankPos = 0;
-        for (var i = 0; i < total; i++) if (labels[i]) sumRankPos += tz[i];
-        var auc = (sumRankPos - m * (m + 1.0) / 2.0) / ((double)m * n);
-
-        // Two-pass sample variances of the structural components (mean of V10 and of V01 both equal the AUC).
-        double s10 = 0, s01 = 0;
-        for (var i = 0; i < total; i++)
-        {
-            if (labels[i])
-            {
-                var v = (tz[i] - tClass[i]) / n - auc;
-                s10 += v * v;
-            }
-            else
-            {
-                var v = 1 - (tz[i] - tClass[i]) / m - auc;
-                s01 += v * v;
-            }
-        }
-
+        Array.Sort(x);
+        Array.Sort(y);
+        var auc = SweepPositives(x, y, 0, out _);
+        SweepPositives(x, y, auc, out var s10);
+        var meanV01 = SweepNegatives(x, y, 0, out _);
+        SweepNegatives(x, y, meanV01, out var s01);
         s10 = m > 1 ? s10 / (m - 1) : 0;
         s01 = n > 1 ? s01 / (n - 1) : 0;
         var variance = s10 / m + s01 / n;
         var se = Math.Sqrt(variance);
         var interval = new Estimate(auc, Math.Max(0, auc - z * se), Math.Min(1, auc + z * se), level);
         return new AurocResult(auc, variance, interval, m, n);
+    }
+
+    /// <summary>Mean of V₁₀ over sorted positives x against sorted negatives y; <paramref name="squares"/> = Σ(V₁₀ − centre)².</summary>
+    private static double SweepPositives(double[] x, double[] y, double centre, out double squares)
+    {
+        double sum = 0;
+        squares = 0;
+        var j = 0;
+        var i = 0;
+        while (i < x.Length)
+        {
+            var v = x[i];
+            var end = i + 1;
+            while (end < x.Length && x[end] == v) end++;
+            while (j < y.Length && y[j] < v) j++;
+            var eq = j;
+            while (eq < y.Length && y[eq] == v) eq++;
+            var psi = (j + 0.5 * (eq - j)) / y.Length;
+            var count = end - i;
+            sum += psi * count;
+            squares += (psi - centre) * (psi - centre) * count;
+            i = end;
+        }
+
+        return sum / x.Length;
+    }
+
+    /// <summary>Mean of V₀₁ over sorted negatives y against sorted positives x; <paramref name="squares"/> = Σ(V₀₁ − centre)².</summary>
+    private static double SweepNegatives(double[] x, double[] y, double centre, out double squares)
+    {
+        double sum = 0;
+        squares = 0;
+        var i = 0;
+        var j = 0;
+        while (j < y.Length)
+        {
+            var v = y[j];
+            var end = j + 1;
+            while (end < y.Length && y[end] == v) end++;
+            while (i < x.Length && x[i] < v) i++;
+            var eq = i;
+            while (eq < x.Length && x[eq] == v) eq++;
+            var psi = (x.Length - eq + 0.5 * (eq - i)) / x.Length;
+            var count = end - j;
+            sum += psi * count;
+            squares += (psi - centre) * (psi - centre) * count;
+            j = end;
+        }
+
+        return sum / y.Length;
     }
 
     /// <summary>

@@ -125,14 +125,9 @@ public sealed class Cbpe
     {
         var n = scores.Length;
         var keys = new double[n];
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            keys[i] = -scores[i];
-            order[i] = i;
-        }
-
-        Array.Sort(keys, order);
+        var values = p.ToArray();
+        for (var i = 0; i < n; i++) keys[i] = -scores[i];
+        Array.Sort(keys, values);
         double tps = 0, fps = 0, prevTpr = 0, prevFpr = 0, area = 0;
         var j = 0;
         while (j < n)
@@ -140,7 +135,7 @@ public sealed class Cbpe
             var end = j;
             while (end < n && keys[end] == keys[j])
             {
-                var pi = p[order[end]];
+                var pi = values[end];
                 tps += pi;
                 fps += 1 - pi;
                 end++;

@@ -59,10 +59,25 @@ public sealed class IsotonicRegression
         }
 
         var n = x.Length;
-        var order = new int[n];
         var keys = x.ToArray();
-        for (var i = 0; i < n; i++) order[i] = i;
-        Array.Sort(keys, order);
+        var sortedY = y.ToArray();
+        double[]? sortedW = null;
+        if (weights.IsEmpty)
+        {
+            Array.Sort(keys, sortedY);
+        }
+        else
+        {
+            var order = new int[n];
+            for (var i = 0; i < n; i++) order[i] = i;
+            Array.Sort(keys, order);
+            sortedW = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                sortedY[i] = y[order[i]];
+                sortedW[i] = weights[order[i]];
+            }
+        }
 
         // Pool (near-)equal x into one point with the weighted mean of y.
         var ux = new double[n];
@@ -74,7 +89,7 @@ public sealed class IsotonicRegression
         const double resolution = 1e-15;
         for (var j = 0; j < n; j++)
         {
-            var w = weights.IsEmpty ? 1.0 : weights[order[j]];
+            var w = sortedW is null ? 1.0 : sortedW[j];
             if (keys[j] - currentX >= resolution)
             {
                 ux[m] = currentX;
@@ -87,7 +102,7 @@ public sealed class IsotonicRegression
             }
 
             sumW += w;
-            sumWy += w * y[order[j]];
+            sumWy += w * sortedY[j];
         }
 
         ux[m] = currentX;

@@ -31,6 +31,7 @@ public sealed class QuantileSketch
     private double _max = double.NegativeInfinity;
     private int _size;
     private int _maxSize;
+    private int[] _capacities = [];
     private (double[] Values, long[] CumulativeWeights)? _sorted;
 
     /// <summary>Creates an empty sketch.</summary>
@@ -171,17 +172,19 @@ public sealed class QuantileSketch
         return sketch;
     }
 
-    private int Capacity(int level)
-    {
-        var depth = _levels.Count - level - 1;
-        return Math.Max(2, (int)Math.Ceiling(K * Math.Pow(CapacityDecay, depth)));
-    }
+    private int Capacity(int level) => _capacities[level];
 
     private void Grow()
     {
         _levels.Add(new List<double>());
+        _capacities = new int[_levels.Count];
         _maxSize = 0;
-        for (var h = 0; h < _levels.Count; h++) _maxSize += Capacity(h);
+        for (var h = 0; h < _levels.Count; h++)
+        {
+            var depth = _levels.Count - h - 1;
+            _capacities[h] = Math.Max(2, (int)Math.Ceiling(K * Math.Pow(CapacityDecay, depth)));
+            _maxSize += _capacities[h];
+        }
     }
 
     private void Compress()
@@ -200,7 +203,7 @@ public sealed class QuantileSketch
             var leftover = level.Count % 2 == 1 ? level[^1] : double.NaN;
             level.Clear();
             if (!double.IsNaN(leftover)) level.Add(leftover);
-            _size = _levels.Sum(l => l.Count);
+            _size -= pairs; // 2·pairs items left level h, pairs arrived at h + 1
             _sorted = null;
             return;
         }

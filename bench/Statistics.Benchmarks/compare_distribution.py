@@ -219,12 +219,24 @@ def fmt(ms):
     return f"{ms * 1e3:.1f} µs" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
 
 
+LOAD = []
+
+
+def load_average():
+    try:
+        return "/".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def write_doc(dotnet, base):
     lines = [BEGIN, "## Statistics: distribution kernels", "",
              "Median time per call of each `libs/Statistics` distribution kernel (BenchmarkDotNet, Release, "
              "1 launch, 2 warm-ups, 5 iterations of ≥ 250 ms) and of the scipy / numpy baseline on **the same inputs**, "
              "measured in the same run. Ratio = baseline / .NET (> 1: the .NET kernel is faster).", "",
-             f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise.", "",
+             f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise. "
+             f"Load average (1/5/15 min) at start {LOAD[0] if LOAD else 'n/a'}, at the end {load_average()}: with more "
+             "runnable jobs than cores, absolute times are inflated for both sides; the ratios are the comparable figure.", "",
              "Inputs: continuous kernels N values of N(0, 1) vs N of N(0.05, 1.1²) (a mild drift: KS takes its asymptotic "
              "branch above 10 000 and the one-sided Smirnov sum); categorical kernels N categories with counts 1–50; "
              "multiple testing N uniform p-values; Fisher the table [[0.30N, 0.20N], [0.25N, 0.25N]]; MMD N vs N "
@@ -259,6 +271,7 @@ def write_doc(dotnet, base):
 
 
 def main():
+    LOAD.append(load_average())
     folder = tempfile.mkdtemp(prefix="dist-bench-")
     artifacts = os.path.join(folder, "artifacts")
     try:

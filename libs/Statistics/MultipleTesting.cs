@@ -77,8 +77,9 @@ public static class MultipleTesting
             order[i] = i;
         }
 
-        // Stable order (ties keep input order), like numpy's mergesort used by statsmodels.
-        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        // Ties may come out in any order: the running max (Holm) / min (BH) gives tied p-values the same
+        // adjusted value whichever of them comes first, so no stable sort is needed.
+        Array.Sort(keys, order);
         return order;
     }
 

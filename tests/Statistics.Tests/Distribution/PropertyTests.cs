@@ -212,6 +212,26 @@ public sealed class PropertyTests
     }
 
     [Fact]
+    public void MultipleTesting_PermutingTheInputPermutesTheOutput_EvenWithTies()
+    {
+        Gen.Int[0, 5].Select(i => i / 5.0).Array[1, 30].Sample(p =>
+        {
+            var order = Enumerable.Range(0, p.Length).ToArray();
+            new Random(p.Length).Shuffle(order);
+            var permuted = order.Select(i => p[i]).ToArray();
+            var holm = MultipleTesting.Holm(p);
+            var bh = MultipleTesting.BenjaminiHochberg(p);
+            var holmPermuted = MultipleTesting.Holm(permuted);
+            var bhPermuted = MultipleTesting.BenjaminiHochberg(permuted);
+            for (var k = 0; k < order.Length; k++)
+            {
+                Assert.Equal(holm[order[k]], holmPermuted[k]);
+                Assert.Equal(bh[order[k]], bhPermuted[k]);
+            }
+        });
+    }
+
+    [Fact]
     public void MaximumMeanDiscrepancy_IsDeterministicForASeed_AndPIsAProbability()
     {
         var vector = Gen.Float[-5f, 5f].Array[3];

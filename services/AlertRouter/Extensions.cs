@@ -39,6 +39,8 @@ public static class Extensions
             store.DatabaseSchemaName = o.Schema;
             store.Events.DatabaseSchemaName = o.Schema;
             store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            // Enums are strings on the wire and in the store; LINQ must compare them as strings too.
+            store.UseSystemTextJsonForSerialization(Weasel.Core.EnumStorage.AsString);
             store.Events.AddEventTypes(AlertFold.EventTypes);
             store.Projections.Snapshot<Alert>(SnapshotLifecycle.Inline);
             store.Projections.Snapshot<Silence>(SnapshotLifecycle.Inline);

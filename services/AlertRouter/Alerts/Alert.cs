@@ -16,6 +16,9 @@ public sealed class Alert
     public string Summary { get; set; } = "";
     public string? Description { get; set; }
     public Severity Severity { get; set; }
+
+    /// <summary>Severity's wire name (critical, error, warning, info), for queries: the enum itself is stored by its member name.</summary>
+    public string SeverityName { get; set; } = "";
     public bool ClinicalSafety { get; set; }
     public FindingKind? Kind { get; set; }
     public ModelRef? Model { get; set; }
@@ -61,6 +64,7 @@ public sealed class Alert
         Summary = e.Summary;
         Description = e.Description;
         Severity = e.Severity;
+        SeverityName = AlertLabels.SeverityName(e.Severity);
         ClinicalSafety = e.ClinicalSafety;
         Kind = e.Kind;
         Model = e.Model;
@@ -89,6 +93,7 @@ public sealed class Alert
         }
 
         Severity = e.Severity;
+        SeverityName = AlertLabels.SeverityName(e.Severity);
         ClinicalSafety = e.ClinicalSafety;
         Labels[AlertLabels.SeverityLabel] = AlertLabels.SeverityName(e.Severity);
         Labels[AlertLabels.ClinicalSafetyLabel] = e.ClinicalSafety ? "true" : "false";

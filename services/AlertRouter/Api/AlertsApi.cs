@@ -60,7 +60,11 @@ public static class AlertsApi
         var query = session.Query<Alert>().AsQueryable();
         if (Enum.TryParse<AlertStatus>(status, ignoreCase: true, out var s)) query = query.Where(a => a.Status == s);
         else if (string.Equals(status, "unresolved", StringComparison.OrdinalIgnoreCase)) query = query.Where(a => a.Status != AlertStatus.Resolved);
-        if (ParseSeverity(severity) is { } sev) query = query.Where(a => a.Severity == sev);
+        if (ParseSeverity(severity) is { } sev)
+        {
+            var name = AlertLabels.SeverityName(sev);
+            query = query.Where(a => a.SeverityName == name);
+        }
         if (!string.IsNullOrEmpty(model)) query = query.Where(a => a.Model != null && a.Model.Id == model);
         if (!string.IsNullOrEmpty(site)) query = query.Where(a => a.Site == site);
         if (clinicalSafety is { } cs) query = query.Where(a => a.ClinicalSafety == cs);

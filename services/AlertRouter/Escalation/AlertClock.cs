@@ -225,7 +225,7 @@ public sealed class AlertClock(
     {
         await using var query = store.QuerySession();
         var open = await query.Query<Alert>().Where(a => a.Status != AlertStatus.Resolved)
-            .Select(a => new { a.Severity, a.Status, a.ClinicalSafety }).ToListAsync(ct);
+            .Select(a => new { a.SeverityName, a.Status, a.ClinicalSafety }).ToListAsync(ct);
         foreach (var severity in Enum.GetValues<Contracts.Severity>())
         {
             foreach (var state in new[] { AlertStatus.Open, AlertStatus.Acknowledged })
@@ -233,7 +233,7 @@ public sealed class AlertClock(
                 foreach (var clinical in new[] { true, false })
                 {
                     AlertMetrics.OpenAlerts.WithLabels(AlertLabels.SeverityName(severity), state.ToString().ToLowerInvariant(), clinical ? "true" : "false")
-                        .Set(open.Count(o => o.Severity == severity && o.Status == state && o.ClinicalSafety == clinical));
+                        .Set(open.Count(o => o.SeverityName == AlertLabels.SeverityName(severity) && o.Status == state && o.ClinicalSafety == clinical));
                 }
             }
         }

@@ -40,7 +40,10 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         var port = FreePort();
         var maildir = Path.Combine(Path.GetTempPath(), $"alertrouter-mail-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(maildir);
+        foreach (var sub in new[] { "tmp", "new", "cur" })
+        {
+            Directory.CreateDirectory(Path.Combine(maildir, sub));
+        }
         var info = new ProcessStartInfo(Python, $"-m aiosmtpd -n -l 127.0.0.1:{port} -c aiosmtpd.handlers.Mailbox {maildir}")
         {
             UseShellExecute = false,

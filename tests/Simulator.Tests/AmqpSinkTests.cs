@@ -68,6 +68,15 @@ public sealed class AmqpSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GivenNoQueueBound_WhenPublishing_ThenTheRunFailsInsteadOfLosingEvents()
+    {
+        var generator = new TrafficGenerator(new SimulationSettings { Seed = 22, Days = 1, Volume = 0.05, Models = ["cxr-triage"] });
+        await using var sink = await AmqpSink.ConnectAsync(new AmqpSinkOptions { Uri = BrokerUri }, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<SinkException>(() => SimulationRunner.RunAsync(generator, sink));
+        Assert.Contains("no queue is bound", ex.Message);
+    }
+
+    [Fact]
     public async Task GivenExchangesMissingAndDeclarationOff_WhenConnecting_ThenItFailsInsteadOfPublishingIntoTheVoid()
     {
         var options = new AmqpSinkOptions { Uri = BrokerUri, DeclareExchanges = false };

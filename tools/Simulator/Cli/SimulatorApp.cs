@@ -60,6 +60,11 @@ public static class SimulatorApp
                 cancellationToken: cancellationToken);
             var st = result.Statistics;
             await stdout.WriteLineAsync($"sent {st.Events:N0} events ({st.Inferences:N0} inferences, {st.GroundTruth:N0} ground truth, {st.ReaderFeedback:N0} reader feedback) in {result.Elapsed.TotalSeconds:0.0} s = {result.EventsPerSecond:N0} events/s");
+            if (sink is HttpIngestSink http)
+            {
+                await stdout.WriteLineAsync($"http: {http.Requests:N0} requests, {http.Retries:N0} resent after 429/503/transient failures");
+            }
+
             foreach (var (id, change) in st.Changes)
             {
                 await stdout.WriteLineAsync($"change '{id}': {change.AffectedInferences:N0} affected inferences, first at {change.FirstAffectedAt:yyyy-MM-ddTHH:mm:ss}Z ({change.FirstAffectedInferenceId})");

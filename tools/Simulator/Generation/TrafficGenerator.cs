@@ -19,7 +19,10 @@ public sealed class TrafficGenerator
     private readonly ulong _seed;
     private readonly ulong _runKey;
     private readonly PatientRegistry _patients;
+    // Memoisation only: never enumerated, so their order cannot reach the output.
     private readonly Dictionary<string, double[]> _directions = [];
+    private readonly Dictionary<(string Site, string Model, string View), (ScannerInstall[], double[])> _candidates = [];
+    private readonly Dictionary<(string Site, string Model), ScannerInstall[]> _installs = [];
 
     /// <summary>Creates a generator; throws <see cref="ArgumentException"/> for invalid settings.</summary>
     public TrafficGenerator(SimulationSettings settings)
@@ -117,7 +120,11 @@ public sealed class TrafficGenerator
 
     private void GenerateHour(SiteProfile site, ModelSpec model, int h, DateTimeOffset hourStart, List<(InferenceEvent, SimulatedEvent?, SimulatedEvent?)> batch)
     {
-        var installs = site.ScannersFor(model.Id).ToArray();
+        if (!_installs.TryGetValue((site.Code, model.Id), out var installs))
+        {
+            _installs[(site.Code, model.Id)] = installs = site.ScannersFor(model.Id).ToArray();
+        }
+
         if (installs.Length == 0)
         {
             return;
@@ -175,7 +182,7 @@ public sealed class TrafficGenerator
         SiteProfile site, ModelSpec model, ScannerInstall[] installs, DateTimeOffset at, int h, int i, double load, DeterministicRandom rng)
     {
         var affected = new List<string>();
-        var changes = Scenario.Changes.Where(c => c.Applies(site.Code, model.Id) && c.EffectAt(at) > 0).ToArray();
+        var changes = Scenario.Changes.Count == 0 ? [] : Scenario.Changes.Where(c => c.Applies(site.Code, model.Id) && c.EffectAt(at) > 0).ToArray();
         foreach (var change in changes)
         {
             if (change is PaediatricMix or ViewMix or PrevalenceShift or SiteOnboarding)
@@ -201,13 +208,8 @@ public sealed class TrafficGenerator
             protocolName = mix.Protocol;
         }
 
-        var candidates = installs.Where(s => s.Takes(view)).ToArray();
-        if (candidates.Length == 0)
-        {
-            candidates = installs;
-        }
-
-        var scanner = candidates[rng.Choose(candidates.Select(c => c.Share).ToArray())].Scanner;
+        var (candidates, shares) = Candidates(site, model, installs, view);
+        var scanner = candidates[rng.Choose(shares)].Scanner;
 
         // Acquisition shifts (firmware, ageing).
         var shiftSd = new Dictionary<string, double>();
@@ -334,10 +336,18 @@ public sealed class TrafficGenerator
         // Ground truth: a fraction of cases, after hours to days.
         var labelled = rng.Chance(model.GroundTruthFraction);
         SimulatedEvent? truthEvent = null;
-        var trueLabels = model.Labels.Where((_, j) => positive[j]).Select(l => l.Name).ToArray();
+        var trueLabels = new List<string>(model.Labels.Count);
+        for (var j = 0; j < model.Labels.Count; j++)
+        {
+            if (positive[j])
+            {
+                trueLabels.Add(model.Labels[j].Name);
+            }
+        }
+
         if (labelled)
         {
-            var sources = model.TruthSources.Where(s => !s.PositiveOnly || trueLabels.Length > 0).ToArray();
+            var sources = model.TruthSources.Where(s => !s.PositiveOnly || trueLabels.Count > 0).ToArray();
             var source = sources[rng.Choose(sources.Select(s => s.Share).ToArray())];
             var delay = TimeSpan.FromSeconds(Math.Round(3600 * Math.Max(0.25, rng.NextLogNormal(source.MedianDelayHours, source.Sigma))));
             truthEvent = new GroundTruthEvent(new GroundTruthRecorded
@@ -391,10 +401,36 @@ public sealed class TrafficGenerator
         return (new InferenceEvent(message, truth), truthEvent, feedbackEvent);
     }
 
+    private (ScannerInstall[] Installs, double[] Shares) Candidates(SiteProfile site, ModelSpec model, ScannerInstall[] installs, string view)
+    {
+        var key = (site.Code, model.Id, view);
+        if (!_candidates.TryGetValue(key, out var cached))
+        {
+            var candidates = installs.Where(s => s.Takes(view)).ToArray();
+            if (candidates.Length == 0)
+            {
+                candidates = installs;
+            }
+
+            _candidates[key] = cached = (candidates, candidates.Select(c => c.Share).ToArray());
+        }
+
+        return cached;
+    }
+
     private static ViewSpec ChooseView(SiteProfile site, ModelSpec model, Change[] changes, DateTimeOffset at, bool paediatric, DeterministicRandom rng)
     {
-        var weights = model.Views.Select(v => v.Share).ToArray();
-        var ap = Array.FindIndex(model.Views.ToArray(), v => v.ViewPosition == "AP");
+        var weights = new double[model.Views.Count];
+        var ap = -1;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = model.Views[i].Share;
+            if (model.Views[i].ViewPosition == "AP")
+            {
+                ap = i;
+            }
+        }
+
         if (ap >= 0 && model.Views.Count == 2)
         {
             var apShare = site.ApShare + changes.OfType<PrevalenceShift>().Sum(c => c.ApShareIncrease * c.EffectAt(at));
@@ -448,31 +484,42 @@ public sealed class TrafficGenerator
     private float[] Embedding(ModelSpec model, ScannerModel scanner, string view, bool paediatric, bool[] positive, List<(string Id, double Length)> shifts, DeterministicRandom rng)
     {
         var dims = _settings.EmbeddingDimensions;
-        var centroid = Direction($"scanner/{scanner.Manufacturer}/{scanner.ModelName}", 0.8);
-        var viewOffset = Direction($"view/{model.Id}/{view}", 0.6);
-        var child = paediatric ? Direction("paediatric", 1.0) : null;
+        var v = new double[dims];
+        Add(v, Direction($"scanner/{scanner.Manufacturer}/{scanner.ModelName}", 0.8), 1);
+        Add(v, Direction($"view/{model.Id}/{view}", 0.6), 1);
+        if (paediatric)
+        {
+            Add(v, Direction("paediatric", 1.0), 1);
+        }
+
+        for (var j = 0; j < positive.Length; j++)
+        {
+            if (positive[j])
+            {
+                Add(v, Direction($"label/{model.Id}/{model.Labels[j].Name}", 0.5), 1);
+            }
+        }
+
+        foreach (var (id, length) in shifts)
+        {
+            Add(v, Direction($"shift/{id}", 1), length);
+        }
+
         var result = new float[dims];
         for (var k = 0; k < dims; k++)
         {
-            var v = centroid[k] + viewOffset[k] + (child?[k] ?? 0);
-            for (var j = 0; j < positive.Length; j++)
-            {
-                if (positive[j])
-                {
-                    v += Direction($"label/{model.Id}/{model.Labels[j].Name}", 0.5)[k];
-                }
-            }
-
-            foreach (var (id, length) in shifts)
-            {
-                v += Direction($"shift/{id}", length == 0 ? 0 : 1)[k] * length;
-            }
-
-            v += GenerationDefaults.EmbeddingNoise * rng.NextGaussian();
-            result[k] = (float)Math.Round(v, 4);
+            result[k] = (float)Math.Round(v[k] + GenerationDefaults.EmbeddingNoise * rng.NextGaussian(), 4);
         }
 
         return result;
+
+        static void Add(double[] target, double[] direction, double scale)
+        {
+            for (var k = 0; k < target.Length; k++)
+            {
+                target[k] += direction[k] * scale;
+            }
+        }
     }
 
     /// <summary>A fixed random vector of the given length for a key (memoised; never enumerated).</summary>

@@ -29,7 +29,8 @@ public sealed record AmqpSinkOptions
 /// <summary>
 /// Publishes each event as plain JSON (no MassTransit envelope; content type application/json, persistent)
 /// to the Ingest's durable fanout exchanges, as a non-.NET producer would, with publisher confirms:
-/// <see cref="FlushAsync"/> returns when the broker confirmed everything published so far.
+/// <see cref="FlushAsync"/> returns when the broker confirmed everything published so far. Messages are
+/// published as mandatory: if no queue is bound to an exchange the run fails with a clear error.
 /// </summary>
 public sealed class AmqpSink : IEventSink
 {
@@ -99,7 +100,9 @@ public sealed class AmqpSink : IEventSink
             Type = type,
             MessageId = id,
         };
-        _pending.Add(_channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties, body, cancellationToken).AsTask());
+        // Mandatory: a message no queue takes (the Ingest has not bound its queues yet) comes back and fails
+        // the run, instead of being confirmed and silently dropped.
+        _pending.Add(_channel.BasicPublishAsync(exchange, routingKey: "", mandatory: true, properties, body, cancellationToken).AsTask());
         if (_pending.Count >= _options.MaxOutstandingConfirms)
         {
             await DrainAsync();
@@ -111,6 +114,10 @@ public sealed class AmqpSink : IEventSink
         try
         {
             await Task.WhenAll(_pending);
+        }
+        catch (RabbitMQ.Client.Exceptions.PublishReturnException ex)
+        {
+            throw new SinkException($"The broker returned a message from exchange '{ex.Exchange}' ({ex.ReplyCode} {ex.ReplyText}): no queue is bound to it. Is the Ingest running on this virtual host?", ex);
         }
         catch (RabbitMQ.Client.Exceptions.PublishException ex)
         {

@@ -29,9 +29,16 @@ public sealed class DependencyMonitor(NpgsqlDataSource dataSource, BatchPublishe
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            await ProbeAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await ProbeAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
         }
     }
 
@@ -58,7 +65,7 @@ public sealed class DependencyMonitor(NpgsqlDataSource dataSource, BatchPublishe
             await command.ExecuteScalarAsync(cancellationToken);
             return true;
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception)
         {
             return false;
         }

@@ -153,8 +153,9 @@ public sealed class BatchPublisher(IOptions<RabbitMqOptions> options, ILogger<Ba
             Return(channel);
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception)
         {
+            // Unreachable, refused, or slower than the probe's deadline: all mean "not available now".
             return false;
         }
     }

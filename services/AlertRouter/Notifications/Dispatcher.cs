@@ -63,7 +63,7 @@ public sealed class Dispatcher
             && Muting.Evaluate(alerts[0], mutes.Silences, mutes.OpenAlerts, config.InhibitRules, time.GetUtcNow()) is { } mute)
         {
             AlertMetrics.Notifications.WithLabels(delivery.Receiver, "page", "muted").Inc();
-            await RecordAsync(delivery, [], success: false, fallback: null, ct,
+            await RecordAsync(delivery, success: false, fallback: null, ct,
                 alert => Muting.Record(alert, mute, mutes.Silences, time.GetUtcNow()));
             return;
         }
@@ -112,7 +112,7 @@ public sealed class Dispatcher
         var now = time.GetUtcNow();
         var purpose = delivery.Purpose.ToString().ToLowerInvariant();
         var target = delivery.Address ?? delivery.Person;
-        await RecordAsync(delivery, alerts, success, fallback, ct, alert =>
+        await RecordAsync(delivery, success, fallback, ct, alert =>
         {
             var events = new List<object>();
             foreach (var (attempt, error) in failures)
@@ -134,7 +134,7 @@ public sealed class Dispatcher
         });
     }
 
-    private async Task RecordAsync(PendingDelivery delivery, IReadOnlyList<Alert> _, bool success, Receiver? fallback, CancellationToken ct,
+    private async Task RecordAsync(PendingDelivery delivery, bool success, Receiver? fallback, CancellationToken ct,
         Func<Alert, IReadOnlyList<object>> eventsFor)
     {
         await Conflicts.RetryAsync(async () =>

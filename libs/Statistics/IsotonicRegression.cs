@@ -79,10 +79,9 @@ public sealed class IsotonicRegression
             }
         }
 
-        // Pool (near-)equal x into one point with the weighted mean of y.
-        var ux = new double[n];
-        var uy = new double[n];
-        var uw = new double[n];
+        // Pool (near-)equal x into one point with the weighted mean of y, in place: point m is written at or before the
+        // index being read, so keys/sortedY become the distinct x and their mean y; weights go to pooledW.
+        var pooledW = new double[n];
         var m = 0;
         var currentX = keys[0];
         double sumWy = 0, sumW = 0;
@@ -90,42 +89,44 @@ public sealed class IsotonicRegression
         for (var j = 0; j < n; j++)
         {
             var w = sortedW is null ? 1.0 : sortedW[j];
-            if (keys[j] - currentX >= resolution)
+            var xj = keys[j];
+            var yj = sortedY[j];
+            if (xj - currentX >= resolution)
             {
-                ux[m] = currentX;
-                uy[m] = sumWy / sumW;
-                uw[m] = sumW;
+                keys[m] = currentX;
+                sortedY[m] = sumWy / sumW;
+                pooledW[m] = sumW;
                 m++;
-                currentX = keys[j];
+                currentX = xj;
                 sumW = 0;
                 sumWy = 0;
             }
 
             sumW += w;
-            sumWy += w * sortedY[j];
+            sumWy += w * yj;
         }
 
-        ux[m] = currentX;
-        uy[m] = sumWy / sumW;
-        uw[m] = sumW;
+        keys[m] = currentX;
+        sortedY[m] = sumWy / sumW;
+        pooledW[m] = sumW;
         m++;
 
-        // PAVA with a stack of blocks (value, weight, length).
-        var blockValue = new double[m];
-        var blockWeight = new double[m];
+        // PAVA with a stack of blocks (value, weight, length), also in place: the stack top never passes the point being read.
         var blockLength = new int[m];
         var top = -1;
         for (var j = 0; j < m; j++)
         {
+            var value = sortedY[j];
+            var weight = pooledW[j];
             top++;
-            blockValue[top] = uy[j];
-            blockWeight[top] = uw[j];
+            sortedY[top] = value;
+            pooledW[top] = weight;
             blockLength[top] = 1;
-            while (top > 0 && blockValue[top - 1] >= blockValue[top])
+            while (top > 0 && sortedY[top - 1] >= sortedY[top])
             {
-                var w = blockWeight[top - 1] + blockWeight[top];
-                blockValue[top - 1] = (blockWeight[top - 1] * blockValue[top - 1] + blockWeight[top] * blockValue[top]) / w;
-                blockWeight[top - 1] = w;
+                var w = pooledW[top - 1] + pooledW[top];
+                sortedY[top - 1] = (pooledW[top - 1] * sortedY[top - 1] + pooledW[top] * sortedY[top]) / w;
+                pooledW[top - 1] = w;
                 blockLength[top - 1] += blockLength[top];
                 top--;
             }
@@ -135,10 +136,10 @@ public sealed class IsotonicRegression
         var pos = 0;
         for (var b = 0; b <= top; b++)
         {
-            for (var k = 0; k < blockLength[b]; k++) fitted[pos++] = blockValue[b];
+            for (var k = 0; k < blockLength[b]; k++) fitted[pos++] = sortedY[b];
         }
 
-        return new IsotonicRegression(ux.AsSpan(0, m).ToArray(), fitted);
+        return new IsotonicRegression(keys.AsSpan(0, m).ToArray(), fitted);
     }
 
     /// <summary>Predicts one value (clipped to the fitted range of x, then linearly interpolated).</summary>

@@ -198,6 +198,15 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void GivenNewSite_WhenComparedWithTheNetwork_ThenEveryOneOfItsVendorsIsNewForEveryModel()
+    {
+        var existing = HospitalNetwork.Sites(4).SelectMany(s => s.Scanners).Select(i => (i.ModelId, i.Scanner.Manufacturer)).ToHashSet();
+        var joining = HospitalNetwork.NewSite("site-e").Scanners;
+        Assert.Equal(3, joining.Select(i => i.ModelId).Distinct().Count());
+        Assert.All(joining, i => Assert.DoesNotContain((i.ModelId, i.Scanner.Manufacturer), existing));
+    }
+
+    [Fact]
     public void GivenNullScenario_WhenGenerated_ThenNothingIsAffectedAndNothingIsExpected()
     {
         var generator = new TrafficGenerator(Sample.Cxr("null", days: 3));

@@ -161,7 +161,7 @@ public static class HospitalNetwork
 
     /// <summary>
     /// The site that joins in the new-site scenario: younger, mostly Asian and Hispanic population, higher
-    /// prevalence, and Canon/Fujifilm scanners no other site has.
+    /// prevalence, and Canon, Planmed and United Imaging scanners no other site has.
     /// </summary>
     public static SiteProfile NewSite(string code) => new()
     {
@@ -171,8 +171,8 @@ public static class HospitalNetwork
         Scanners =
         [
             new("cxr-triage", ScannerCatalog.CanonCxdi, 1.0),
-            new("mammo-screen", ScannerCatalog.FujiAmulet, 1.0),
-            new("ct-chest", ScannerCatalog.CanonAquilion, 1.0),
+            new("mammo-screen", ScannerCatalog.PlanmedClarity, 1.0),
+            new("ct-chest", ScannerCatalog.UnitedImagingUct, 1.0),
         ],
     };
 }

@@ -102,6 +102,12 @@ public static class ScannerCatalog
     /// <summary>Fujifilm AMULET Innovality (MG).</summary>
     public static ScannerModel FujiAmulet { get; } = new("FUJIFILM Corporation", "AMULET Innovality", "MG", Mammography(0.39, 0.44, 0.014, 29));
 
+    /// <summary>Planmed Clarity 2D (MG), only at the new site of the new-site scenario.</summary>
+    public static ScannerModel PlanmedClarity { get; } = new("Planmed Oy", "Planmed Clarity 2D", "MG", Mammography(0.42, 0.41, 0.015, 30));
+
+    /// <summary>United Imaging uCT 760 (CT), only at the new site of the new-site scenario.</summary>
+    public static ScannerModel UnitedImagingUct { get; } = new("United Imaging Healthcare", "uCT 760", "CT", Ct(0.34, 0.047, 1.0));
+
     /// <summary>Siemens SOMATOM Definition AS+ (CT).</summary>
     public static ScannerModel SiemensSomatom { get; } = new("SIEMENS", "SOMATOM Definition AS+", "CT", Ct(0.31, 0.045, 1.0));
 

@@ -72,6 +72,22 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     }
 
     /// <summary>
+    /// A label-based distribution shift (prevalence): detectable once <see cref="ShiftEvidence"/> labelled
+    /// inferences arrived after the effect reached <paramref name="rampFraction"/>, plus the median label delay.
+    /// </summary>
+    public ExpectedFinding Labelled(string kind, string signal, string modelId, double ratePerHour, double rampFraction)
+    {
+        var model = context.Models.First(m => m.Id == modelId);
+        var labelledPerHour = ratePerHour * model.GroundTruthFraction;
+        var medianDelay = MedianDelay(model);
+        var hours = rampFraction * RampHours + medianDelay + ShiftEvidence / Math.Max(labelledPerHour, 1e-9);
+        var basis = $"{ShiftEvidence} labelled inferences after the change reaches {rampFraction:P0} of full effect, at ~{labelledPerHour:0.#}/h (median label delay {medianDelay:0} h)";
+        return Expect(kind, signal, modelId, null, new SortedDictionary<string, string>(StringComparer.Ordinal), hours, basis);
+    }
+
+    private static double MedianDelay(ModelSpec model) => model.TruthSources.OrderByDescending(s => s.Share).First().MedianDelayHours;
+
+    /// <summary>
     /// A labelled-performance finding: detectable once <see cref="PerformanceEvidence"/> labelled positives of the
     /// subgroup (on the model's most prevalent label) arrived after full effect, plus the median label delay.
     /// </summary>
@@ -80,7 +96,7 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     /// <param name="subgroup">Subgroup reported in the finding.</param>
     /// <param name="ratePerHour">Inferences per hour of the subgroup (for subgroups the planner cannot derive, such as views or children).</param>
     /// <param name="kind">Finding kind.</param>
-    /// <param name="signal">Signal.</param>
+    /// <param name="signal">Signal prefix; the label is appended (<c>performance:sensitivity:pleural-effusion</c>), as the DriftDetector names it.</param>
     /// <param name="population">Attribute and value to weight by site prevalence multipliers, when the subgroup is a demographic one.</param>
     public ExpectedFinding Performance(string modelId, string? site, IReadOnlyDictionary<string, string> subgroup, double ratePerHour,
         string kind = "performance-decay", string signal = "performance:sensitivity", (string Attribute, string Value)? population = null)
@@ -91,10 +107,10 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
             ? Rate(site, modelId, p.Attribute, p.Value, null, weightByPrevalence: true)
             : ratePerHour;
         var positivesPerHour = prevalenceWeighted * model.GroundTruthFraction * label.Mapping.ReferencePrevalence;
-        var medianDelay = model.TruthSources.OrderByDescending(s => s.Share).First().MedianDelayHours;
+        var medianDelay = MedianDelay(model);
         var hours = RampHours + medianDelay + PerformanceEvidence / Math.Max(positivesPerHour, 1e-9);
         var basis = $"{PerformanceEvidence} labelled positives for '{label.Name}' after full effect, at ~{positivesPerHour:0.##}/h ({model.GroundTruthFraction:P0} labelled, median delay {medianDelay:0} h)";
-        return Expect(kind, signal, modelId, site, subgroup, hours, basis);
+        return Expect(kind, $"{signal}:{label.Name}", modelId, site, subgroup, hours, basis);
     }
 
     private ExpectedFinding Expect(string kind, string signal, string model, string? site, IReadOnlyDictionary<string, string> subgroup, double hours, string basis) =>

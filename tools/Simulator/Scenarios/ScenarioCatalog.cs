@@ -50,7 +50,7 @@ public static class ScenarioCatalog
     [
         new("null", "No change: the false-alarm baseline.", (_, _) => new Scenario("null", "No change: the false-alarm baseline.", [])),
         new("firmware-update", "Scanner firmware update at one site: image features and embedding shift, AUROC -0.03.", FirmwareUpdate),
-        new("new-site", "A new site joins with a younger, differently composed population and Canon scanners.", NewSite),
+        new("new-site", "A new site joins with a younger, differently composed population and scanner vendors no other site uses.", NewSite),
         new("paediatric-mix", "Paediatric studies (0-17) mixed into an adult model at one site: 20% of its studies.", PaediatricMix),
         new("lateral-views", "Lateral (LL) chest views sent to a frontal-view model at one site: 25% of its studies.", LateralViews),
         new("subgroup-decay", "Sensitivity decays by 10 points over 7 days for one subgroup (default ethnicity=asian, ~14% of traffic).", SubgroupDecay),
@@ -145,14 +145,14 @@ public static class ScenarioCatalog
         var expected = c.Models.SelectMany(model => new[]
         {
             planner.Shift("distribution-shift", "study:manufacturer", model.Id, null, Everyone, planner.Rate(code, model.Id), rampFraction: 0.5),
-            planner.Shift("distribution-shift", "patient:ethnicity", model.Id, null, Everyone, planner.Rate(code, model.Id), rampFraction: 0.5),
+            planner.Shift("distribution-shift", "study:manufacturerModelName", model.Id, null, Everyone, planner.Rate(code, model.Id), rampFraction: 0.5),
         }).ToArray();
         return new Scenario("new-site", Entries[2].Summary,
         [
             new SiteOnboarding
             {
                 Id = "new-site",
-                Description = $"{code} starts sending at {start:yyyy-MM-dd HH:mm}Z; volume ramps to full over {(full - start).TotalDays:0.#} days. Younger population, Asian and Hispanic patients a majority, prevalence x1.4, Canon radiography, Fujifilm mammography and Canon CT no other site uses.",
+                Description = $"{code} starts sending at {start:yyyy-MM-dd HH:mm}Z; volume ramps to full over {(full - start).TotalDays:0.#} days. Younger population, Asian and Hispanic patients a majority, prevalence x1.4, Canon radiography, Planmed mammography and United Imaging CT, vendors no other site uses.",
                 Start = start, FullEffectAt = full, Site = code, Profile = profile,
                 Expected = expected,
             },
@@ -177,8 +177,8 @@ public static class ScenarioCatalog
                 Start = start, FullEffectAt = full, Model = p.TargetModel, Site = site, Fraction = fraction,
                 Expected =
                 [
-                    planner.Shift("distribution-shift", "patient:ageBand", p.TargetModel, site, Everyone, all),
                     planner.Shift("distribution-shift", "feature:kvp", p.TargetModel, site, Everyone, all),
+                    planner.Shift("distribution-shift", "feature:exposureIndex", p.TargetModel, site, Everyone, all),
                     planner.Performance(p.TargetModel, site, Group("ageBand", "0-17"), children),
                 ],
             },
@@ -254,7 +254,8 @@ public static class ScenarioCatalog
                 Expected =
                 [
                     planner.Shift("distribution-shift", $"score:{label}", p.TargetModel, null, Everyone, rate, rampFraction: 0.4),
-                    planner.Shift("distribution-shift", "prediction:positiveRate", p.TargetModel, null, Everyone, rate, rampFraction: 0.4),
+                    planner.Shift("distribution-shift", $"rate:predicted-positive:{label}", p.TargetModel, null, Everyone, rate, rampFraction: 0.4),
+                    planner.Labelled("distribution-shift", $"label:prevalence:{label}", p.TargetModel, rate, rampFraction: 0.4),
                 ],
             },
         ]);

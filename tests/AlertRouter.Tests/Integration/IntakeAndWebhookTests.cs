@@ -130,4 +130,43 @@ public class IntakeAndWebhookTests(IntakeFixture fixture) : IClassFixture<Intake
         await Eventually.HoldsAsync(() => Task.FromResult(Listener.At("/team").Any(r => r.Json.GetProperty("status").GetString() == "resolved"
             && r.Body.Contains(alert.Id.ToString(), StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "the resolved notification arrived");
     }
+
+    [Fact]
+    public async Task GivenAlertsOfSeveralSeverities_WhenListedWithFilters_ThenOnlyMatchingOnesAreReturned()
+    {
+        var critical = Findings.Detected("filter-model", site: "filter-a", severity: Severity.Critical);
+        var warning = Findings.Detected("filter-model", site: "filter-b", severity: Severity.Warning);
+        await Host.PublishAsync(critical);
+        await Host.PublishAsync(warning);
+        await Host.AlertAsync(a => a.FindingIds.Contains(critical.FindingId), "the critical alert is raised");
+        await Host.AlertAsync(a => a.FindingIds.Contains(warning.FindingId), "the warning alert is raised");
+        var client = Host.Client("auditor");
+
+        async Task<List<string?>> Sites(string query) => (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(client, $"/alerts?model=filter-model&{query}"))
+            .EnumerateArray().Select(a => a.GetProperty("site").GetString()).Order().ToList();
+
+        Assert.Equal(["filter-a"], await Sites("severity=critical&status=unresolved"));
+        Assert.Equal(["filter-b"], await Sites("severity=warning"));
+        Assert.Equal(["filter-a"], await Sites("clinicalSafety=true"));
+        Assert.Equal(["filter-a", "filter-b"], await Sites("status=open"));
+        Assert.Empty(await Sites("status=resolved"));
+        Assert.Equal(["filter-b"], await Sites("site=filter-b"));
+    }
+
+    [Fact]
+    public async Task GivenNotificationsWereSent_ThenTheMetricsAreExported()
+    {
+        var finding = Findings.Detected("nowait-metrics");
+        await Host.PublishAsync(finding);
+        var alert = await Host.AlertAsync(a => a.FindingIds.Contains(finding.FindingId), "the alert is raised");
+        await Eventually.HoldsAsync(async () => (await Host.EventsAsync(alert.Id)).OfType<NotificationSent>().Any(), TimeSpan.FromSeconds(30), "the notification is sent");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(Host.Client("oncall"), $"/alerts/{alert.Id}/acknowledge", new { })).StatusCode);
+
+        var text = await Host.Client(null).GetStringAsync("/metrics");
+
+        Assert.Contains("alertrouter_notifications_total{receiver=\"team\",kind=\"Webhook\",outcome=\"sent\"}", text, StringComparison.Ordinal);
+        Assert.Contains("alertrouter_time_to_acknowledge_seconds_count{severity=\"warning\"}", text, StringComparison.Ordinal);
+        Assert.Contains("alertrouter_open_alerts{", text, StringComparison.Ordinal);
+        Assert.Contains("alertrouter_first_notification_seconds_count", text, StringComparison.Ordinal);
+    }
 }

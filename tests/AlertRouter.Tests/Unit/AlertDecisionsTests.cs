@@ -236,4 +236,19 @@ public class AlertDecisionsTests
         Assert.NotEqual(AlertLabels.Fingerprint(a), AlertLabels.Fingerprint(c));
         Assert.NotEqual(AlertLabels.Fingerprint(a), AlertLabels.Fingerprint(d));
     }
+
+    [Fact]
+    public void GivenClinicalAlertWithoutAnyPolicy_WhenTheDecisionIsOverdue_ThenTheOverdueDecisionIsStillRecorded()
+    {
+        var config = Config with { Root = Config.Root with { EscalationPolicy = null } };
+        var finding = Findings.Detected("cxr", severity: Severity.Critical);
+        var alert = AlertFold.Apply(new Alert(), AlertDecisions.Raise(Guid.NewGuid(), AlertSource.Finding, AlertLabels.ForFinding(finding, true),
+            finding.Summary, null, Severity.Critical, true, finding, finding.DetectedAt, config, T0));
+        Assert.Null(alert.Escalation);
+
+        var escalated = Assert.IsType<AlertEscalated>(Assert.Single(AlertDecisions.Tick(alert, config, T0.AddHours(1))));
+
+        Assert.Equal((0, EscalationReason.DecisionOverdue), (escalated.Level, escalated.Reason));
+        Assert.Equal(T0.AddHours(2), escalated.DecisionDueAt);
+    }
 }

@@ -92,7 +92,12 @@ public static class MultipleTesting
 
         for (var i = 0; i < p.Length; i++)
         {
-            Guard.Probability(p[i], $"{nameof(p)}[{i}]");
+            var v = p[i];
+            if (!(v >= 0 && v <= 1))
+            {
+                // Format the argument name only on failure: the check runs per element on large inputs.
+                Guard.Probability(v, $"{nameof(p)}[{i}]");
+            }
         }
     }
 }

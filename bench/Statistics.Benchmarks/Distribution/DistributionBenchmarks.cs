@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
 using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -10,6 +9,7 @@ namespace Monitoring.Statistics.Benchmarks.Distribution;
 /// <summary>
 /// Short in-process job (the project's file name differs from its assembly name, which BenchmarkDotNet's generated
 /// project cannot follow): 2 warm-ups, 5 iterations of at least 250 ms, so the whole suite runs in minutes.
+/// No MemoryDiagnoser: with the in-process toolchain of BenchmarkDotNet 0.15.8 it made a 0.1 ms KS call measure 2.7 ms.
 /// </summary>
 public sealed class DistributionBenchConfig : ManualConfig
 {
@@ -21,7 +21,6 @@ public sealed class DistributionBenchConfig : ManualConfig
             .WithWarmupCount(2)
             .WithIterationCount(5)
             .WithIterationTime(TimeInterval.FromMilliseconds(250)));
-        AddDiagnoser(MemoryDiagnoser.Default);
     }
 }
 

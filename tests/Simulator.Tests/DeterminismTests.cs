@@ -99,3 +99,17 @@ public class DeterminismTests
         Assert.All(sample.All, e => Assert.InRange(e.At, settings.Start, settings.End));
     }
 }
+
+public class PacingTests
+{
+    [Fact]
+    public async Task GivenRateLimit_WhenRunning_ThenEventsAreNotEmittedFasterThanTheRate()
+    {
+        var generator = new TrafficGenerator(new SimulationSettings { Seed = 1, Days = 1, Volume = 0.5, Models = ["cxr-triage"], EmbeddingDimensions = 0 });
+        var events = generator.Generate().Count();
+        var rate = events / 0.8; // the whole run must take at least ~0.8 s
+        var result = await SimulationRunner.RunAsync(generator, new NullSink(), eventsPerSecond: rate);
+        Assert.Equal(events, result.Statistics.Events);
+        Assert.True(result.Elapsed >= TimeSpan.FromSeconds(0.7), $"{events} events at {rate:0}/s took only {result.Elapsed.TotalSeconds:0.000} s");
+    }
+}

@@ -88,4 +88,27 @@ public class GroundTruthAndFeedbackTests(NullSampleFixture fixture) : IClassFixt
         var sunday = _sample.Inferences.Count(e => e.At.DayOfWeek == DayOfWeek.Sunday);
         Assert.InRange(sunday / (double)weekday, 0.6, 0.8); // stated weekend factor 0.7
     }
+
+    [Theory]
+    [InlineData("latency")]
+    [InlineData("meanIntensity")]
+    [InlineData("noiseLevel")]
+    public void GivenNullScenario_WhenComparingNightWithDayAndFirstWithLastWeek_ThenDistributionsAgree(string signal)
+    {
+        // The null scenario must be stationary: no diurnal or slow change a windowed detector could mistake for drift.
+        double Value(InferenceEvent e) => signal == "latency" ? Math.Log(e.Message.LatencyMs) : e.Message.Features[signal];
+        void Same(IEnumerable<InferenceEvent> a, IEnumerable<InferenceEvent> b, string what)
+        {
+            var x = a.Select(Value).ToArray();
+            var y = b.Select(Value).ToArray();
+            double Var(double[] v) => v.Sum(t => (t - v.Average()) * (t - v.Average())) / (v.Length - 1);
+            var se = Math.Sqrt(Var(x) / x.Length + Var(y) / y.Length);
+            Assert.True(Math.Abs(x.Average() - y.Average()) < 4 * se, $"{signal} {what}: {x.Average():0.#####} vs {y.Average():0.#####} (4 SE {4 * se:0.#####})");
+        }
+
+        var start = _sample.Generator.Settings.Start;
+        var end = _sample.Generator.Settings.End;
+        Same(_sample.Inferences.Where(e => e.At.Hour < 6), _sample.Inferences.Where(e => e.At.Hour is >= 9 and < 17), "night vs day");
+        Same(_sample.Inferences.Where(e => e.At < start.AddDays(7)), _sample.Inferences.Where(e => e.At >= end.AddDays(-7)), "first vs last week");
+    }
 }

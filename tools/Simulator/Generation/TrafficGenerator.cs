@@ -160,7 +160,7 @@ public sealed class TrafficGenerator
                 continue;
             }
 
-            batch.Add(GenerateInference(site, model, installs, at, h, i, profile[hourStart.Hour], rng));
+            batch.Add(GenerateInference(site, model, installs, at, h, i, rng));
         }
     }
 
@@ -179,7 +179,7 @@ public sealed class TrafficGenerator
     }
 
     private (InferenceEvent, SimulatedEvent?, SimulatedEvent?) GenerateInference(
-        SiteProfile site, ModelSpec model, ScannerInstall[] installs, DateTimeOffset at, int h, int i, double load, DeterministicRandom rng)
+        SiteProfile site, ModelSpec model, ScannerInstall[] installs, DateTimeOffset at, int h, int i, DeterministicRandom rng)
     {
         var affected = new List<string>();
         var changes = Scenario.Changes.Count == 0 ? [] : Scenario.Changes.Where(c => c.Applies(site.Code, model.Id) && c.EffectAt(at) > 0).ToArray();
@@ -301,7 +301,9 @@ public sealed class TrafficGenerator
         var embedding = _settings.EmbeddingDimensions > 0
             ? Embedding(model, scanner, view, paediatric, positive, embeddingShifts, rng)
             : null;
-        var latency = Math.Round(rng.NextLogNormal(model.MedianLatencyMs * (0.85 + 0.15 * load), 0.3), 1);
+        // Latency does not follow the hour's load: a diurnal latency cycle would make the null scenario drift
+        // window to window, and the null scenario must be stationary.
+        var latency = Math.Round(rng.NextLogNormal(model.MedianLatencyMs, 0.3), 1);
 
         var inferenceId = InferenceId(StableHash.Of(site.Code), model.Index, h, i);
         var message = new InferenceRecorded

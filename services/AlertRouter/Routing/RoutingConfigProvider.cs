@@ -40,9 +40,32 @@ public sealed class RoutingConfigProvider(
     public RoutingConfigException? LastError { get; private set; }
 
     /// <summary>The file path in use.</summary>
-    public string FilePath => Path.IsPathRooted(options.Value.RoutingFile)
-        ? options.Value.RoutingFile
-        : Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.RoutingFile));
+    public string FilePath => filePath ??= Resolve(options.Value.RoutingFile, environment.ContentRootPath);
+
+    private string? filePath;
+
+    /// <summary>
+    /// An absolute path as is; a relative one is looked up from the content root and then its parents, so
+    /// <c>deploy/alerting/demo-routing.yaml</c> works from the project directory and from the repository root alike.
+    /// </summary>
+    internal static string Resolve(string path, string contentRoot)
+    {
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(contentRoot, path));
+    }
 
     /// <summary>The configuration in force; throws when there is none (the message is retried, then dead-lettered).</summary>
     public RoutingConfig Require() => current ?? throw new InvalidOperationException(

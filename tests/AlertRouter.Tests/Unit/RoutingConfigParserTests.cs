@@ -95,4 +95,25 @@ public class RoutingConfigParserTests
     [InlineData("5 minutes")]
     [InlineData("-5m")]
     public void DurationsRefuseOtherText(string text) => Assert.False(Durations.TryParse(text, out _));
+
+    [Fact]
+    public void GivenARelativeRoutingPath_ThenItIsFoundFromTheContentRootUpwards()
+    {
+        var root = Directory.CreateTempSubdirectory("ar-resolve").FullName;
+        var project = Directory.CreateDirectory(Path.Combine(root, "services", "AlertRouter")).FullName;
+        Directory.CreateDirectory(Path.Combine(root, "deploy", "alerting"));
+        var file = Path.Combine(root, "deploy", "alerting", "demo.yaml");
+        File.WriteAllText(file, Minimal);
+        try
+        {
+            Assert.Equal(file, RoutingConfigProvider.Resolve("deploy/alerting/demo.yaml", project));
+            Assert.Equal(file, RoutingConfigProvider.Resolve("deploy/alerting/demo.yaml", root));
+            Assert.Equal("/etc/x.yaml", RoutingConfigProvider.Resolve("/etc/x.yaml", project));
+            Assert.Equal(Path.Combine(project, "missing.yaml"), RoutingConfigProvider.Resolve("missing.yaml", project));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -201,7 +201,7 @@ def fmt(ms):
 def write_doc(dotnet, base):
     lines = [BEGIN, "## Statistics: performance kernels", "",
              "Median time per call of each `libs/Statistics` performance kernel (BenchmarkDotNet, Release, in-process, "
-             "1 launch, 2 warm-ups, 5 iterations of ≥ 250 ms) and of a scikit-learn / numpy baseline on **the same inputs**, "
+             "1 launch, 6 warm-ups, 5 iterations of ≥ 250 ms) and of a scikit-learn / numpy baseline on **the same inputs**, "
              "measured in the same run. Ratio = baseline / .NET (> 1: the .NET kernel is faster).", "",
              f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise.", "",
              "Inputs: N scores uniform in [0, 1] with labels Bernoulli(score) (AUROC ≈ 0.83); threshold 0.5; ECE with 10 bins; "

@@ -234,6 +234,15 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void GivenAlias_WhenCreatingGenerator_ThenItIsTheCatalogScenarioWithTheSameIds()
+    {
+        var alias = new TrafficGenerator(Sample.Cxr("subgroup-sensitivity-decay", days: 2, changeDay: 1));
+        var canonical = new TrafficGenerator(Sample.Cxr("subgroup-decay", days: 2, changeDay: 1));
+        Assert.Equal("subgroup-decay", alias.Scenario.Name);
+        Assert.Equal(canonical.Generate().Take(20).Select(e => e.ToString()), alias.Generate().Take(20).Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void GivenUnknownScenarioOrSite_WhenCreatingGenerator_ThenTheErrorNamesIt()
     {
         Assert.Contains("firmware-updat'", Assert.Throws<ArgumentException>(() => new TrafficGenerator(new SimulationSettings { Scenario = "firmware-updat" })).Message);

@@ -28,6 +28,7 @@ public sealed class TrafficGenerator
     public TrafficGenerator(SimulationSettings settings)
     {
         settings.Validate();
+        settings = settings with { Scenario = ScenarioCatalog.Canonical(settings.Scenario) };
         _settings = settings;
         _seed = (ulong)settings.Seed;
         _runKey = StableHash.Combine(_seed, StableHash.Of(settings.Scenario), StableHash.Of(settings.RunTag));

@@ -58,12 +58,26 @@ public static class ScenarioCatalog
         new("gradual-drift", "Detector ageing at every site: intensity, contrast and noise drift over 28 days, AUROC -0.04.", GradualDrift),
     ];
 
+    // Longer names people reach for; accepted and mapped to the catalog name.
+    private static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["subgroup-sensitivity-decay"] = "subgroup-decay",
+        ["label-prevalence-shift"] = "prevalence-shift",
+        ["outbreak"] = "prevalence-shift",
+        ["scanner-firmware-update"] = "firmware-update",
+        ["no-change"] = "null",
+    };
+
+    /// <summary>The catalog name of a scenario name or alias (unknown names are returned unchanged).</summary>
+    public static string Canonical(string name) => Aliases.TryGetValue(name, out var canonical) ? canonical : name;
+
     /// <summary>Names and one-line summaries, in catalog order.</summary>
     public static IReadOnlyList<(string Name, string Summary)> List => Entries.Select(e => (e.Name, e.Summary)).ToArray();
 
     /// <summary>Builds a scenario by name.</summary>
     public static Scenario Create(string name, ScenarioParameters parameters, ScenarioContext context)
     {
+        name = Canonical(name);
         var entry = Entries.FirstOrDefault(e => e.Name == name)
             ?? throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Entries.Select(e => e.Name))}.", nameof(name));
         if (name == "null")

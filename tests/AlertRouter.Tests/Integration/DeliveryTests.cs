@@ -36,6 +36,23 @@ public sealed class DeliveryFixture : IAsyncLifetime
               receiver: mail
             - matchers: ['model=~"pd.*"']
               receiver: pd
+            - matchers: ['model=~"oncall.*"']
+              receiver: backup
+              escalation_policy: oncall
+        people:
+          - { name: alice, email: alice@hospital.test }
+          - { name: bob, email: bob@hospital.test }
+          - { name: carol, email: carol@hospital.test }
+        schedules:
+          - name: primary
+            receiver: mail
+            rotation: { start: "2026-01-01T08:00:00Z", shift: 24h, participants: [alice, bob] }
+            overrides:
+              - { start: "2026-03-02T00:00:00Z", end: "2026-03-03T00:00:00Z", person: carol }
+        escalation_policies:
+          - name: oncall
+            levels:
+              - { schedules: [primary], timeout: 10m }
         receivers:
           - name: flaky
             webhook_configs: [{ url: "{{listener.Url("/fail/flaky")}}" }]
@@ -113,6 +130,21 @@ public class DeliveryTests(DeliveryFixture fixture) : IClassFixture<DeliveryFixt
         Assert.Contains("subgroup=ageBand=65+,sex=F", message, StringComparison.Ordinal);
         Assert.Contains($"http://alerts.test/alerts/{alert.Id}", message, StringComparison.Ordinal);
         Assert.Contains("oversight decision due by", message, StringComparison.Ordinal);
+    }
+
+    [NeedsAiosmtpdFact]
+    public async Task GivenAnOnCallSchedule_ThenThePersonOnCallByTheOverrideIsPagedByEmail()
+    {
+        var alert = await RaiseAsync(Findings.Detected("oncall-1"));
+
+        var message = await Eventually.ReturnsAsync(() => Task.FromResult(fixture.Smtp!.Messages().FirstOrDefault(m => m.Contains(alert.Id.ToString(), StringComparison.Ordinal))),
+            m => m is not null, TimeSpan.FromSeconds(30), "the on-call person got the page");
+
+        Assert.Contains("To: carol@hospital.test", message, StringComparison.Ordinal);
+        Assert.Contains("[ESCALATION L1]", message, StringComparison.Ordinal);
+        Assert.Contains("carol, you are on call for this.", message, StringComparison.Ordinal);
+        var escalated = (await Host.EventsAsync(alert.Id)).OfType<AlertEscalated>().Single();
+        Assert.Equal(("primary", "carol", "carol@hospital.test"), (escalated.Targets[0].Schedule, escalated.Targets[0].Person, escalated.Targets[0].Address));
     }
 
     [Fact]

@@ -147,34 +147,54 @@ public sealed class EventWriter(
     {
         var existing = await LoadExistingAsync(batch, cancellationToken);
         var results = new AppendResult[batch.Count];
-        await using var session = store.LightweightSession();
-        var appended = 0;
+        var toAppend = new List<int>(batch.Count);
+        var perStream = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
-            var (item, origin, _) = batch[i];
+            var item = batch[i].Item;
             var typeName = typeNames[item.Event.GetType()];
-            if (existing.TryGetValue(item.InferenceId, out var stored))
+            if (!existing.TryGetValue(item.InferenceId, out var stored))
             {
-                var match = stored.Find(s => s.Type == typeName && (s.Hash == item.ContentHash || item.Kind == EventKind.Inference));
-                if (match is not null)
-                {
-                    results[i] = match.Hash == item.ContentHash
-                        ? new AppendResult(AppendOutcome.Duplicate)
-                        : new AppendResult(AppendOutcome.Conflict,
-                            $"inferenceId '{item.InferenceId}' is already stored with different content " +
-                            $"(stored sha256 {match.Hash}, received sha256 {item.ContentHash}); an inferenceId identifies exactly one inference");
-                    continue;
-                }
+                existing[item.InferenceId] = stored = [];
             }
-            else
+
+            var match = stored.Find(s => s.Type == typeName && (s.Hash == item.ContentHash || item.Kind == EventKind.Inference));
+            if (match is not null)
             {
-                stored = [];
-                existing[item.InferenceId] = stored;
+                results[i] = match.Hash == item.ContentHash
+                    ? new AppendResult(AppendOutcome.Duplicate)
+                    : new AppendResult(AppendOutcome.Conflict,
+                        $"inferenceId '{item.InferenceId}' is already stored with different content " +
+                        $"(stored sha256 {match.Hash}, received sha256 {item.ContentHash}); an inferenceId identifies exactly one inference");
+                continue;
             }
 
             // Later items of this batch see this one, so duplicates inside a batch are caught too.
-            stored.Add(new StoredEvent(typeName, item.ContentHash));
-            var action = session.Events.Append(item.InferenceId, item.Event);
+            stored.Add(new StoredEvent(typeName, item.ContentHash, New: true));
+            results[i] = new AppendResult(AppendOutcome.Stored);
+            toAppend.Add(i);
+            perStream[item.InferenceId] = perStream.GetValueOrDefault(item.InferenceId) + 1;
+        }
+
+        if (toAppend.Count == 0)
+        {
+            return results;
+        }
+
+        // A stream that does not exist yet and gets exactly one event (the usual inference) is written with
+        // COPY, which costs several times less than Marten's per-stream append; everything else (ground truth or
+        // feedback joining a stream, several events for one stream) goes through a normal session append.
+        await using var session = store.LightweightSession();
+        await using var bulkBuilder = store.LightweightSession(); // only builds the COPY streams; never saved
+        var bulk = new List<StreamAction>();
+        var appended = 0;
+        foreach (var i in toAppend)
+        {
+            var (item, origin, _) = batch[i];
+            var isNewSingle = perStream[item.InferenceId] == 1 && existing[item.InferenceId].All(s => s.New);
+            var action = isNewSingle
+                ? bulkBuilder.Events.StartStream(item.InferenceId, item.Event)
+                : session.Events.Append(item.InferenceId, item.Event);
             var @event = action.Events[^1];
             @event.SetHeader(EventStoreSetup.ContentHashHeader, item.ContentHash);
             if (origin.Producer is not null)
@@ -184,8 +204,21 @@ public sealed class EventWriter(
 
             @event.CorrelationId = origin.CorrelationId;
             @event.CausationId = origin.CausationId;
-            results[i] = new AppendResult(AppendOutcome.Stored);
-            appended++;
+            if (isNewSingle)
+            {
+                bulk.Add(action);
+            }
+            else
+            {
+                appended++;
+            }
+        }
+
+        // Two transactions when a batch has both kinds; safe because every item is re-checked on retry: if the
+        // second fails, the whole batch fails, its messages are redelivered and the first part is found as duplicates.
+        if (bulk.Count > 0)
+        {
+            await store.BulkInsertEventsAsync(bulk, bulk.Count, cancellationToken);
         }
 
         if (appended > 0)
@@ -196,7 +229,7 @@ public sealed class EventWriter(
         return results;
     }
 
-    private sealed record StoredEvent(string Type, string? Hash);
+    private sealed record StoredEvent(string Type, string? Hash, bool New = false);
 
     private async Task<Dictionary<string, List<StoredEvent>>> LoadExistingAsync(List<Pending> batch, CancellationToken cancellationToken)
     {

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Monitoring.Ingest.Benchmarks;
+
+// End-to-end Ingest throughput (not a test). For each configuration: a fresh virtual host and schema, the built
+// Ingest service as a child process, N inference events published as fast as possible to monitoring.inferences,
+// then wait until all are committed in the Marten store. Baseline in the same run: binary COPY of the same rows
+// (stream id, type, JSON body, timestamp) into a plain table.
+//
+//   dotnet run -c Release --project bench/Ingest.Benchmarks -- [--events 100000] [--batches 1,100] [--out path]
+var options = BenchOptions.Parse(args);
+var machine = Machine.Describe();
+Console.WriteLine(machine);
+var results = new List<RunResult>();
+
+var copy = await CopyBaseline.RunAsync(options.Events);
+Console.WriteLine($"raw COPY: {copy.EventsPerSecond:N0} rows/s ({copy.Seconds:F2} s for {options.Events:N0})");
+foreach (var batch in options.Batches)
+{
+    var run = await EndToEnd.RunAsync(options.Events, batch);
+    results.Add(run);
+    Console.WriteLine($"e2e batch {batch}: {run.EventsPerSecond:N0} events/s; publish {run.PublishPerSecond:N0}/s; " +
+        $"latency p50 {run.P50Ms:F0} ms p95 {run.P95Ms:F0} ms p99 {run.P99Ms:F0} ms; ratio to COPY {run.EventsPerSecond / copy.EventsPerSecond:F2}");
+}
+
+var copyAgain = await CopyBaseline.RunAsync(options.Events);
+Console.WriteLine($"raw COPY (again, after): {copyAgain.EventsPerSecond:N0} rows/s");
+var report = Report.Markdown(options, machine, copy, copyAgain, results);
+Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
+await File.WriteAllTextAsync(options.Output, report);
+await File.WriteAllTextAsync(Path.ChangeExtension(options.Output, ".json"),
+    JsonSerializer.Serialize(new { machine, options.Events, copy, copyAgain, results }, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine(report);
+Console.WriteLine($"written to {options.Output}");

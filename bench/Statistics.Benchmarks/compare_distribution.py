@@ -57,7 +57,9 @@ def write_inputs(folder):
 def run_benchmarkdotnet(folder, artifacts):
     if REUSE:
         return read_benchmarkdotnet(REUSE)
-    env = dict(os.environ, DIST_BENCH_DATA=folder)
+    # Tiered compilation off: on this loaded 2-core machine the background tier-up of the library code lagged by
+    # seconds, so the first in-process benchmarks measured tier-0 code (a 0.1 ms KS call read 2-3 ms).
+    env = dict(os.environ, DIST_BENCH_DATA=folder, DOTNET_TieredCompilation="0")
     cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench", "Statistics.Benchmarks"), "--",
            "--filter", "*Distribution*", "--exporters", "json", "--artifacts", artifacts]
     print("running:", " ".join(cmd), flush=True)
@@ -232,7 +234,7 @@ def load_average():
 def write_doc(dotnet, base):
     lines = [BEGIN, "## Statistics: distribution kernels", "",
              "Median time per call of each `libs/Statistics` distribution kernel (BenchmarkDotNet, Release, "
-             "1 launch, 2 warm-ups, 5 iterations of ≥ 250 ms) and of the scipy / numpy baseline on **the same inputs**, "
+             "in-process, tiered compilation off, 1 launch, 2 warm-ups, 5 iterations of ≥ 250 ms) and of the scipy / numpy baseline on **the same inputs**, "
              "measured in the same run. Ratio = baseline / .NET (> 1: the .NET kernel is faster).", "",
              f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise. "
              f"Load average (1/5/15 min) at start {LOAD[0] if LOAD else 'n/a'}, at the end {load_average()}: with more "

@@ -8,9 +8,9 @@ public sealed class DriftDetectorOptions
     /// <summary>Configuration section.</summary>
     public const string Section = "DriftDetector";
 
-    /// <summary>Policy files or directories (YAML or JSON), relative to the content root.</summary>
+    /// <summary>Policy files or directories (YAML or JSON), relative to the content root (appsettings.json: <c>../../deploy/policies</c>).</summary>
     [MinLength(1)]
-    public List<string> PolicyPaths { get; set; } = ["policies"];
+    public List<string> PolicyPaths { get; set; } = [];
 
     /// <summary>PostgreSQL schema of the Ingest event store that is read.</summary>
     [Required]

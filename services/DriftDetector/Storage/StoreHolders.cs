@@ -21,9 +21,11 @@ internal sealed class IngestStore(DocumentStore store, NpgsqlDataSource dataSour
     /// <summary>Moves the subscription's progress row to <paramref name="sequence"/> (the detector's own checkpoint).</summary>
     public async Task SetProgressAsync(string shardName, long sequence, CancellationToken ct)
     {
+        // Marten inserts the row on its first commit when it starts from 0 and updates it otherwise: mirror that.
         await using var conn = await DataSource.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand(
-            $"insert into \"{Schema}\".mt_event_progression (name, last_seq_id) values (@name, @seq) on conflict (name) do update set last_seq_id = excluded.last_seq_id", conn);
+        await using var cmd = new NpgsqlCommand(sequence == 0
+            ? $"delete from \"{Schema}\".mt_event_progression where name = @name"
+            : $"insert into \"{Schema}\".mt_event_progression (name, last_seq_id) values (@name, @seq) on conflict (name) do update set last_seq_id = excluded.last_seq_id", conn);
         cmd.Parameters.AddWithValue("name", shardName);
         cmd.Parameters.AddWithValue("seq", sequence);
         await cmd.ExecuteNonQueryAsync(ct);

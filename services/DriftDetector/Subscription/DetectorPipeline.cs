@@ -11,7 +11,7 @@ namespace Monitoring.DriftDetector.Subscription;
 /// finding publisher. Also runs a rebuild: stop, delete what was derived, replay the whole history with the recorded policies.
 /// </summary>
 internal sealed class DetectorPipeline(
-    IngestStore ingest, DriftStore drift, DetectorRunner runner, PolicyRegistry registry, DriftDetectorOptions options, ILogger<DetectorPipeline> logger)
+    IngestStore ingest, DriftStore drift, DetectorRunner runner, PolicyRegistry registry, DriftDetectorOptions options, ILoggerFactory loggers, ILogger<DetectorPipeline> logger)
     : IHostedService
 {
     public const string ShardName = Stores.SubscriptionName + ":All";
@@ -39,9 +39,9 @@ internal sealed class DetectorPipeline(
             await registry.ActivateAsync(ct);
             await runner.InitializeAsync(ct);
             await ingest.SetProgressAsync(ShardName, runner.LastSequence, ct);
-            publisherDaemon = await drift.Store.BuildProjectionDaemonAsync();
+            publisherDaemon = await drift.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Publisher"));
             await publisherDaemon.StartAllAsync();
-            ingestDaemon = await ingest.Store.BuildProjectionDaemonAsync();
+            ingestDaemon = await ingest.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Ingest"));
             await ingestDaemon.StartAllAsync();
             logger.LogInformation("Drift detection started from sequence {Sequence}", runner.LastSequence);
         }
@@ -98,8 +98,7 @@ internal sealed class DetectorPipeline(
     public async Task CatchUpAsync(TimeSpan timeout, CancellationToken ct)
     {
         var head = await ingest.HeadAsync(ct);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
+        var deadline = DateTime.UtcNow + timeout;
         while (runner.LastSequence < head)
         {
             if (runner.LastError is { } error && SubscriptionStatus is AgentStatus.Paused or AgentStatus.Stopped)
@@ -107,7 +106,12 @@ internal sealed class DetectorPipeline(
                 throw new InvalidOperationException("The Ingest subscription stopped on an error.", error);
             }
 
-            await Task.Delay(20, cts.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The detector applied events up to {runner.LastSequence} of {head} within {timeout} (agent {SubscriptionStatus}, last error: {runner.LastError?.Message ?? "none"}).");
+            }
+
+            await Task.Delay(20, ct);
         }
 
         await runner.FlushAsync(ct);

@@ -55,7 +55,7 @@ internal sealed class LagMonitor(
         {
             stoppedFiring = stopped;
             await PublishAsync("subscription-stopped", stopped, Severity.Critical,
-                stopped ? $"The DriftDetector's subscription stopped: {runner.LastError?.Message ?? "unknown error"}" : "The DriftDetector's subscription runs again.", ct);
+                stopped ? $"The DriftDetector's subscription stopped: {runner.LastError?.Message ?? "the daemon paused the agent after its retries (see the Marten.Daemon.Ingest log)"}" : "The DriftDetector's subscription runs again.", ct);
         }
     }
 

@@ -233,6 +233,13 @@ public class ScenarioTests
         }
     }
 
+    [Theory]
+    [InlineData(0.85, 0.10, 143)] // scipy: ((norm.ppf(.99)*sqrt(.85*.15) + norm.ppf(.8)*sqrt(.75*.25)) / .1)**2 = 142.8
+    [InlineData(0.8821, 0.10, 121)]
+    [InlineData(0.9, 0.3, 50)]    // 13.7 by the formula, raised to the minimum sample
+    public void GivenSensitivityDrop_WhenPlanningEvidence_ThenPositivesNeededFollowTheOneSidedPowerFormula(double p0, double drop, int expected) =>
+        Assert.Equal(expected, Planner.PositivesNeeded(p0, drop));
+
     [Fact]
     public void GivenAlias_WhenCreatingGenerator_ThenItIsTheCatalogScenarioWithTheSameIds()
     {

@@ -12,11 +12,28 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     /// <summary>Affected inferences a windowed two-sample test needs for a shift of about 1 SD or a new category of ≥ 10 % share: one typical window.</summary>
     public const int ShiftEvidence = 300;
 
+    /// <summary>Floor on the labelled positives a performance finding needs.</summary>
+    public const int MinimumPositives = 50;
+
+    /// <summary>One-sided significance level of the planning test for a sensitivity drop.</summary>
+    public const double PerformanceAlpha = 0.01;
+
+    /// <summary>Power of the planning test for a sensitivity drop.</summary>
+    public const double PerformancePower = 0.8;
+
     /// <summary>
-    /// Labelled positives of a subgroup needed to see a 10-point sensitivity drop from 0.85:
-    /// n = ((z_α √(p₀q₀) + z_β √(p₁q₁)) / Δ)² with α = 0.01 one-sided, power 0.8 → 143, rounded to 150.
+    /// Labelled positives needed to see sensitivity fall from p₀ to p₁ = p₀ − Δ with a one-sided test:
+    /// n = ((z_α √(p₀q₀) + z_β √(p₁q₁)) / Δ)², α = 0.01, power 0.8 (e.g. 0.88 → 0.78: 121), and at least
+    /// <see cref="MinimumPositives"/>, a typical minimum sample below which a detector reports insufficient evidence.
     /// </summary>
-    public const int PerformanceEvidence = 150;
+    public static int PositivesNeeded(double p0, double drop)
+    {
+        var p1 = Math.Max(1e-3, p0 - drop);
+        var za = Normal.Quantile(1 - PerformanceAlpha);
+        var zb = Normal.Quantile(PerformancePower);
+        var n = (za * Math.Sqrt(p0 * (1 - p0)) + zb * Math.Sqrt(p1 * (1 - p1))) / Math.Max(drop, 1e-3);
+        return Math.Max(MinimumPositives, (int)Math.Ceiling(n * n));
+    }
 
     private double RampHours => (fullEffectAt - start).TotalHours;
 
@@ -88,7 +105,7 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     private static double MedianDelay(ModelSpec model) => model.TruthSources.OrderByDescending(s => s.Share).First().MedianDelayHours;
 
     /// <summary>
-    /// A labelled-performance finding: detectable once <see cref="PerformanceEvidence"/> labelled positives of the
+    /// A labelled-performance finding: detectable once <see cref="PositivesNeeded"/> labelled positives of the
     /// subgroup (on the model's most prevalent label) arrived after full effect, plus the median label delay.
     /// </summary>
     /// <param name="modelId">Model.</param>
@@ -98,18 +115,26 @@ internal sealed class Planner(ScenarioContext context, DateTimeOffset start, Dat
     /// <param name="kind">Finding kind.</param>
     /// <param name="signal">Signal prefix; the label is appended (<c>performance:sensitivity:pleural-effusion</c>), as the DriftDetector names it.</param>
     /// <param name="population">Attribute and value to weight by site prevalence multipliers, when the subgroup is a demographic one.</param>
+    /// <param name="sensitivityDrop">Sensitivity drop of the label, or null to derive it from <paramref name="aurocOffset"/>.</param>
+    /// <param name="aurocOffset">AUROC offset the subgroup gets (paediatric, lateral), used when <paramref name="sensitivityDrop"/> is null.</param>
     public ExpectedFinding Performance(string modelId, string? site, IReadOnlyDictionary<string, string> subgroup, double ratePerHour,
-        string kind = "performance-decay", string signal = "performance:sensitivity", (string Attribute, string Value)? population = null)
+        string kind = "performance-decay", string signal = "performance:sensitivity", (string Attribute, string Value)? population = null,
+        double? sensitivityDrop = null, double aurocOffset = 0)
     {
         var model = context.Models.First(m => m.Id == modelId);
         var label = model.Labels.MaxBy(l => l.Mapping.ReferencePrevalence)!;
+        var mapping = label.Mapping;
+        var p0 = mapping.Sensitivity(mapping.ReferenceSeparation);
+        var drop = sensitivityDrop
+            ?? p0 - mapping.Sensitivity(Binormal.SeparationForAuroc(Math.Clamp(mapping.ReferenceAuroc + aurocOffset, GenerationDefaults.MinAuroc, GenerationDefaults.MaxAuroc)));
+        var needed = PositivesNeeded(p0, drop);
         var prevalenceWeighted = population is { } p
             ? Rate(site, modelId, p.Attribute, p.Value, null, weightByPrevalence: true)
             : ratePerHour;
         var positivesPerHour = prevalenceWeighted * model.GroundTruthFraction * label.Mapping.ReferencePrevalence;
         var medianDelay = MedianDelay(model);
-        var hours = RampHours + medianDelay + PerformanceEvidence / Math.Max(positivesPerHour, 1e-9);
-        var basis = $"{PerformanceEvidence} labelled positives for '{label.Name}' after full effect, at ~{positivesPerHour:0.##}/h ({model.GroundTruthFraction:P0} labelled, median delay {medianDelay:0} h)";
+        var hours = RampHours + medianDelay + needed / Math.Max(positivesPerHour, 1e-9);
+        var basis = $"{needed} labelled positives for '{label.Name}' after full effect (sensitivity {p0:0.00} -> {p0 - drop:0.00}; one-sided test, alpha {PerformanceAlpha}, power {PerformancePower}), at ~{positivesPerHour:0.##}/h ({model.GroundTruthFraction:P0} labelled, median delay {medianDelay:0} h)";
         return Expect(kind, $"{signal}:{label.Name}", modelId, site, subgroup, hours, basis);
     }
 

@@ -193,7 +193,7 @@ public static class ScenarioCatalog
                 [
                     planner.Shift("distribution-shift", "feature:kvp", p.TargetModel, site, Everyone, all),
                     planner.Shift("distribution-shift", "feature:exposureIndex", p.TargetModel, site, Everyone, all),
-                    planner.Performance(p.TargetModel, site, Group("ageBand", "0-17"), children),
+                    planner.Performance(p.TargetModel, site, Group("ageBand", "0-17"), children, aurocOffset: GenerationDefaults.PaediatricAurocOffset),
                 ],
             },
         ]);
@@ -218,7 +218,7 @@ public static class ScenarioCatalog
                 [
                     planner.Shift("distribution-shift", "study:viewPosition", p.TargetModel, site, Everyone, all),
                     planner.Shift("distribution-shift", "study:protocol", p.TargetModel, site, Everyone, all),
-                    planner.Performance(p.TargetModel, site, Group("viewPosition", "LL"), all * fraction),
+                    planner.Performance(p.TargetModel, site, Group("viewPosition", "LL"), all * fraction, aurocOffset: GenerationDefaults.LateralAurocOffset),
                 ],
             },
         ]);
@@ -241,8 +241,8 @@ public static class ScenarioCatalog
                 Start = start, FullEffectAt = full, Model = p.TargetModel, Attribute = p.SubgroupAttribute, Value = p.SubgroupValue, Drop = drop,
                 Expected =
                 [
-                    planner.Performance(p.TargetModel, null, subgroup, rate, population: (p.SubgroupAttribute, p.SubgroupValue)),
-                    planner.Performance(p.TargetModel, null, subgroup, rate, kind: "fairness-gap", signal: "fairness:equalized-odds", population: (p.SubgroupAttribute, p.SubgroupValue)),
+                    planner.Performance(p.TargetModel, null, subgroup, rate, population: (p.SubgroupAttribute, p.SubgroupValue), sensitivityDrop: drop),
+                    planner.Performance(p.TargetModel, null, subgroup, rate, kind: "fairness-gap", signal: "fairness:equalized-odds", population: (p.SubgroupAttribute, p.SubgroupValue), sensitivityDrop: drop),
                 ],
             },
         ]);

@@ -219,7 +219,7 @@ internal static class Report
     {
         var baseline = (copy.EventsPerSecond + copyAgain.EventsPerSecond) / 2;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}. Load average at the end (1/5/15 min, other jobs included): {File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Aggregate((a, b) => a + " / " + b)}.");
         text.AppendLine(CultureInfo.InvariantCulture, $"N = {options.Events:N0} inference events per run. Raw COPY baseline: {copy.EventsPerSecond:N0} rows/s before, {copyAgain.EventsPerSecond:N0} rows/s after the end-to-end runs (mean {baseline:N0} used for the ratio).");
         text.AppendLine();
         text.AppendLine("| items per AMQP message | end-to-end events/s | ratio to raw COPY | publish→commit p50 | p95 | p99 | max | publish rate (confirmed) | mean events per append transaction | mean append transaction | CPU s: Ingest / RabbitMQ / PostgreSQL / machine busy (of 2 cores × wall) | stored events / distinct streams |");

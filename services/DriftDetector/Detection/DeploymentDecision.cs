@@ -128,11 +128,19 @@ internal static class ScopeText
     {
         var subgroup = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var site = policySite;
-        if (scope != "*")
+        // "" is the whole population too (status rows of population-level signals carry no scope key).
+        if (scope is not ("*" or ""))
         {
             foreach (var part in scope.Split('&'))
             {
                 var eq = part.IndexOf('=');
+                if (eq < 0)
+                {
+                    // Describing a scope is for display: an unexpected key is shown as it is, never allowed to stop the subscription.
+                    subgroup["scope"] = part;
+                    continue;
+                }
+
                 var attribute = part[..eq];
                 var value = Uri.UnescapeDataString(part[(eq + 1)..]);
                 if (attribute == "site" && value != "*") site = value;

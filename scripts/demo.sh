@@ -6,15 +6,15 @@
 #
 # The demo starts from a clean slate: it drops the schemas ingest, drift and alerts and recreates the
 # RabbitMQ virtual host "monitoring" on the local stack. Options (environment):
-#   DEMO_SCENARIO   simulator scenario (default subgroup-sensitivity-decay; `dotnet run --project tools/Simulator -- --list`)
-#   DEMO_DAYS       simulated days (default 60)
+#   DEMO_SCENARIO   simulator scenario (default firmware-update; `dotnet run --project tools/Simulator -- --list`)
+#   DEMO_DAYS       simulated days (default 21; the change starts on day 10)
 #   DEMO_SEED       simulator seed (default 42)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DEMO=$ROOT/.local/demo
-SCENARIO=${DEMO_SCENARIO:-subgroup-sensitivity-decay}
-DAYS=${DEMO_DAYS:-60}
+SCENARIO=${DEMO_SCENARIO:-firmware-update}
+DAYS=${DEMO_DAYS:-21}
 SEED=${DEMO_SEED:-42}
 PG="postgresql://monitoring:monitoring@127.0.0.1:5432/monitoring"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -42,12 +42,13 @@ psql -q "$PG" -c 'DROP SCHEMA IF EXISTS ingest CASCADE; DROP SCHEMA IF EXISTS dr
 rabbitmqctl -q delete_vhost monitoring >/dev/null 2>&1 || true
 bash scripts/stack-up.sh >/dev/null
 
-start() { # name, command...
-  local name=$1; shift
-  ( "$@" >"$DEMO/$name.log" 2>&1 & echo "$! $name" >>"$DEMO/pids" )
+start() { # name, working directory, command...
+  local name=$1 dir=$2; shift 2
+  ( cd "$dir" && exec "$@" >"$DEMO/$name.log" 2>&1 ) &
+  echo "$! $name" >>"$DEMO/pids"
 }
-start webhook /usr/bin/python3 tools/demo/webhook_listener.py 9095 "$DEMO/notifications.ndjson"
-start smtp /usr/bin/python3 -m aiosmtpd -n -d -l 127.0.0.1:8025 -c aiosmtpd.handlers.Debugging
+start webhook "$ROOT" /usr/bin/python3 tools/demo/webhook_listener.py 9095 "$DEMO/notifications.ndjson"
+start smtp "$ROOT" /usr/bin/python3 -m aiosmtpd -n -d -l 127.0.0.1:8025 -c aiosmtpd.handlers.Debugging
 export ASPNETCORE_ENVIRONMENT=Development
 
 wait_ready() { # name, url
@@ -58,20 +59,20 @@ wait_ready() { # name, url
   echo "$1 did not become ready; last log lines:"; tail -20 "$DEMO/$1.log"; exit 1
 }
 # One at a time: the Ingest owns the event store's schema and creates it; the detector reads it.
-start ingest env ASPNETCORE_URLS=http://127.0.0.1:5080 \
-  dotnet services/Ingest/bin/Release/net10.0/Monitoring.Ingest.dll
+start ingest services/Ingest/bin/Release/net10.0 env ASPNETCORE_URLS=http://127.0.0.1:5080 \
+  dotnet Monitoring.Ingest.dll
 wait_ready ingest http://127.0.0.1:5080
-start drift-detector env ASPNETCORE_URLS=http://127.0.0.1:5081 DriftDetector__PolicyPaths__0="$ROOT/deploy/policies" \
-  dotnet services/DriftDetector/bin/Release/net10.0/Monitoring.DriftDetector.dll
+start drift-detector services/DriftDetector/bin/Release/net10.0 env ASPNETCORE_URLS=http://127.0.0.1:5081 DriftDetector__PolicyPaths__0="$ROOT/deploy/policies" \
+  dotnet Monitoring.DriftDetector.dll
 wait_ready drift-detector http://127.0.0.1:5081
-start alert-router env ASPNETCORE_URLS=http://127.0.0.1:5082 AlertRouter__RoutingFile="$ROOT/deploy/alerting/demo-routing.yaml" \
+start alert-router services/AlertRouter/bin/Release/net10.0 env ASPNETCORE_URLS=http://127.0.0.1:5082 AlertRouter__RoutingFile="$ROOT/deploy/alerting/demo-routing.yaml" \
   AlertRouter__ExternalUrl=http://127.0.0.1:5082 \
-  dotnet services/AlertRouter/bin/Release/net10.0/Monitoring.AlertRouter.dll
+  dotnet Monitoring.AlertRouter.dll
 wait_ready alert-router http://127.0.0.1:5082
 
 say "4/6 simulated hospital network: scenario '$SCENARIO', $DAYS days, seed $SEED"
 dotnet tools/Simulator/bin/Release/net10.0/Monitoring.Simulator.dll \
-  --scenario "$SCENARIO" --days "$DAYS" --seed "$SEED" --sink http --url http://127.0.0.1:5080 \
+  --scenario "$SCENARIO" --days "$DAYS" --change-day "${DEMO_CHANGE_DAY:-10}" --seed "$SEED" --sink http --url http://127.0.0.1:5080 \
   --api-key dev-producer-key --manifest "$DEMO/manifest.json" | sed 's/^/   /'
 python3 - "$DEMO/manifest.json" <<'PY'
 import json, sys
@@ -92,7 +93,7 @@ curl -fsS "${AUD[@]}" "http://127.0.0.1:5081/v1/findings" | python3 tools/demo/s
 say "6/6 alerts, escalation and what the humans were sent"
 info "waiting up to 150 s for an escalation (demo routing escalates unacknowledged alerts after 60 s)"
 for _ in $(seq 1 150); do
-  curl -fsS "${AUD[@]}" "http://127.0.0.1:5082/alerts" | grep -q '"escalat' && break
+  curl -fsS "${AUD[@]}" "http://127.0.0.1:5082/alerts" | grep -q '"escalationLevel":[2-9]' && break
   sleep 1
 done
 curl -fsS "${AUD[@]}" "http://127.0.0.1:5082/alerts" | python3 tools/demo/summarize.py alerts

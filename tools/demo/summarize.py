@@ -55,11 +55,16 @@ def findings():
 def alerts():
     rows = items(json.load(sys.stdin))
     print(f"   {len(rows)} alert(s)")
+    rows = sorted(rows, key=lambda a: (not a.get("clinicalSafety"), -(a.get("escalationLevel") or 0)))
     for a in rows[:10]:
-        print(f"   - [{pick(a, 'severity')}] {pick(a, 'title', 'summary', 'alertName', default='')} state={pick(a, 'state', 'status')}"
-              f" escalation level={pick(a, 'escalationLevel', 'level', default=0)} clinical-safety={pick(a, 'clinicalSafety', default=False)}"
-              f" notifications={pick(a, 'notificationCount', 'notifications', default='-')}")
-        print(f"     id: {pick(a, 'id', 'alertId')}  finding: {pick(a, 'findingId', default='-')}")
+        who = f" acknowledged by {a['acknowledgedBy']}" if a.get("acknowledgedBy") else ""
+        print(f"   - [{pick(a, 'severity')}] {pick(a, 'summary', default='')[:150]}")
+        print(f"     status={pick(a, 'status')} clinical-safety={a.get('clinicalSafety')} escalation level={a.get('escalationLevel')}"
+              f" (policy {((a.get('escalation') or {}).get('policy'))}) notifications sent={a.get('notificationsSent')}"
+              f" failed={a.get('notificationsFailed')}{who}; decision due {a.get('decisionDueAt') or '-'}")
+        print(f"     id: {a.get('id')}  findings: {', '.join(a.get('findingIds') or []) or '-'}")
+    if len(rows) > 10:
+        print(f"   ... and {len(rows) - 10} more (GET /alerts)")
 
 
 def notifications(ndjson, smtp_log):

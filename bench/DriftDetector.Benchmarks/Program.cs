@@ -148,10 +148,13 @@ results.AppendLine();
 results.AppendLine(CultureInfo.InvariantCulture, $"Memory: peak working set of the benchmark process {peakWorkingSet / 1048576.0:F0} MiB (includes the generator's in-memory copy); " +
     $"detector state serialized {stateHalf / 1024.0:F0} KiB after {inferences / 2} inferences and {stateFull / 1024.0:F0} KiB after {inferences} (bounded by the policy's reservoirs, not by history); stored snapshot {snapshotBytes / 1024.0:F0} KiB.");
 Console.WriteLine(results);
-var outDir = Path.Combine(root, "bench", "DriftDetector.Benchmarks", "results");
-Directory.CreateDirectory(outDir);
-await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), results.ToString());
-await UpdateDocsAsync(Path.Combine(root, "docs", "benchmarks.md"), results.ToString());
+if (Environment.GetEnvironmentVariable("DRIFT_BENCH_DRY_RUN") != "1")
+{
+    var outDir = Path.Combine(root, "bench", "DriftDetector.Benchmarks", "results");
+    Directory.CreateDirectory(outDir);
+    await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), results.ToString());
+    await UpdateDocsAsync(Path.Combine(root, "docs", "benchmarks.md"), results.ToString());
+}
 
 await ingest.DisposeAsync();
 await using (var conn = new NpgsqlConnection(cs))

@@ -32,6 +32,7 @@ internal sealed class DetectorRunner(
     private readonly Dictionary<string, bool> referenceSavedFrozen = new(StringComparer.Ordinal);
     private long persistedSequence;
     private long lastSequence;
+    private long lastPageEnded;
 
     /// <summary>Last ingest sequence applied in memory.</summary>
     public long LastSequence => Interlocked.Read(ref lastSequence);
@@ -76,6 +77,7 @@ internal sealed class DetectorRunner(
     public async Task ProcessAsync(IReadOnlyList<IEvent> events, long ceiling, CancellationToken ct)
     {
         await gate.WaitAsync(ct);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var d = detector ?? throw new InvalidOperationException("The detector is not initialized.");
@@ -114,6 +116,14 @@ internal sealed class DetectorRunner(
             }
 
             LastError = null;
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                logger.LogDebug("Page of {Count} events up to {Ceiling}: {Busy:F0} ms in the detector, {Idle:F0} ms since the previous page",
+                    events.Count, ceiling, System.Diagnostics.Stopwatch.GetElapsedTime(started, now).TotalMilliseconds,
+                    lastPageEnded == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(lastPageEnded, started).TotalMilliseconds);
+                lastPageEnded = now;
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

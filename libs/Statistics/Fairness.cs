@@ -291,7 +291,7 @@ public static class Fairness
     /// <summary>Stratified multinomial bootstrap of the confusion cells; replicates with an empty denominator are skipped.</summary>
     private static (double Lower, double Upper) Bootstrap(IReadOnlyList<GroupPerformance> groups, FairnessOptions o, Func<ConfusionCounts[], double> statistic, bool needsBothClasses = false)
     {
-        var rng = new PerfRandom(o.Seed);
+        var rng = new Xoshiro256(o.Seed);
         var values = new List<double>(o.BootstrapResamples);
         var replicate = new ConfusionCounts[groups.Count];
         for (var b = 0; b < o.BootstrapResamples; b++)

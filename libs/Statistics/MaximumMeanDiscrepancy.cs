@@ -60,7 +60,7 @@ public static class MaximumMeanDiscrepancy
         var dim = CheckVectors(x, nameof(x), -1);
         CheckVectors(y, nameof(y), dim);
 
-        var rng = new DistributionRandom((ulong)(long)seed);
+        var rng = new Xoshiro256((ulong)(long)seed);
         var xi = Subsample(x.Count, maxPerSample, rng);
         var yi = Subsample(y.Count, maxPerSample, rng);
         int m = xi.Length, n = yi.Length, total = m + n;
@@ -221,7 +221,7 @@ public static class MaximumMeanDiscrepancy
         return count == 0 ? 0 : sum / count;
     }
 
-    private static int[] Subsample(int count, int cap, DistributionRandom rng)
+    private static int[] Subsample(int count, int cap, Xoshiro256 rng)
     {
         var idx = new int[count];
         for (var i = 0; i < count; i++)

@@ -25,7 +25,7 @@ public sealed class QuantileSketch
 {
     private const double CapacityDecay = 2.0 / 3.0;
     private readonly List<List<double>> _levels = [];
-    private PerfRandom _rng;
+    private Xoshiro256 _rng;
     private long _count;
     private double _min = double.PositiveInfinity;
     private double _max = double.NegativeInfinity;
@@ -41,7 +41,7 @@ public sealed class QuantileSketch
     {
         if (k < 8 || k > 65535) throw new ArgumentException($"'k' is {k}; it must lie in [8, 65535].", nameof(k));
         K = k;
-        _rng = new PerfRandom(seed);
+        _rng = new Xoshiro256(seed);
         Grow();
     }
 
@@ -164,7 +164,7 @@ public sealed class QuantileSketch
         if (weight != state.Count) throw new ArgumentException($"The sketch state's weights add up to {weight}, not {state.Count}.", nameof(state));
         while (sketch._levels.Count < state.Levels.Length) sketch.Grow();
         for (var h = 0; h < state.Levels.Length; h++) sketch._levels[h].AddRange(state.Levels[h]);
-        sketch._rng = new PerfRandom(state.GeneratorState);
+        sketch._rng = new Xoshiro256(state.GeneratorState);
         sketch._count = state.Count;
         sketch._min = state.Min;
         sketch._max = state.Max;

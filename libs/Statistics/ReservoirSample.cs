@@ -22,7 +22,7 @@ public sealed record ReservoirState<T>(int Capacity, long Seen, double W, long N
 public sealed class ReservoirSample<T>
 {
     private readonly T[] _items;
-    private PerfRandom _rng;
+    private Xoshiro256 _rng;
     private long _seen;
     private double _w;
     private long _next;
@@ -34,7 +34,7 @@ public sealed class ReservoirSample<T>
     {
         if (capacity < 1) throw new ArgumentException($"'capacity' is {capacity}; it must be at least 1.", nameof(capacity));
         _items = new T[capacity];
-        _rng = new PerfRandom(seed);
+        _rng = new Xoshiro256(seed);
         _w = Math.Exp(Math.Log(_rng.NextOpenDouble()) / capacity);
         _next = capacity + Skip() + 1;
     }
@@ -81,7 +81,7 @@ public sealed class ReservoirSample<T>
             throw new ArgumentException("The reservoir state is inconsistent with this reservoir.", nameof(state));
         }
 
-        _rng = new PerfRandom(state.GeneratorState);
+        _rng = new Xoshiro256(state.GeneratorState);
         _seen = state.Seen;
         _w = state.W;
         _next = state.NextIndex;

@@ -1,6 +1,6 @@
 namespace Monitoring.Statistics.Tests.Performance;
 
-public class PerfRandomTests
+public class Xoshiro256Tests
 {
     [Theory]
     [InlineData(20, 0.5)]
@@ -9,7 +9,7 @@ public class PerfRandomTests
     [InlineData(50, 0.97)]
     public void BinomialDrawsHaveTheBinomialMeanAndVariance(long n, double p)
     {
-        var rng = new PerfRandom(5);
+        var rng = new Xoshiro256(5);
         const int draws = 40_000;
         double sum = 0, sumSq = 0;
         for (var i = 0; i < draws; i++)
@@ -30,10 +30,10 @@ public class PerfRandomTests
     [Fact]
     public void SameSeedGivesSameSequenceAndStateRestoresIt()
     {
-        var a = new PerfRandom(123);
-        var b = new PerfRandom(123);
+        var a = new Xoshiro256(123);
+        var b = new Xoshiro256(123);
         for (var i = 0; i < 10; i++) Assert.Equal(a.NextUInt64(), b.NextUInt64());
-        var c = new PerfRandom(a.State);
+        var c = new Xoshiro256(a.State);
         for (var i = 0; i < 10; i++) Assert.Equal(a.NextDouble(), c.NextDouble());
         Assert.InRange(a.NextInt64(7), 0, 6);
     }

@@ -6,13 +6,14 @@ namespace Monitoring.Statistics;
 /// <summary>
 /// xoshiro256** generator seeded by SplitMix64 (Blackman &amp; Vigna 2018). Used instead of <see cref="Random"/> because its whole
 /// state is four integers that can be snapshotted and restored, which deterministic replay of reservoirs and sketches needs,
-/// and its output is fixed by this file rather than by the runtime version.
+/// and its output is fixed by this file rather than by the runtime version. One generator for the whole library:
+/// the permutation tests, reservoirs, sketches and bootstrap intervals all draw from it.
 /// </summary>
-internal sealed class PerfRandom
+internal sealed class Xoshiro256
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    public PerfRandom(ulong seed)
+    public Xoshiro256(ulong seed)
     {
         var x = seed;
         _s0 = SplitMix(ref x);
@@ -21,7 +22,7 @@ internal sealed class PerfRandom
         _s3 = SplitMix(ref x);
     }
 
-    public PerfRandom(ulong[] state)
+    public Xoshiro256(ulong[] state)
     {
         if (state.Length != 4 || (state[0] | state[1] | state[2] | state[3]) == 0)
         {
@@ -67,6 +68,22 @@ internal sealed class PerfRandom
     }
 
     public bool NextBool() => (NextUInt64() >> 63) != 0;
+
+    /// <summary>
+    /// Integer in [0, bound) by modulo reduction; the bias (at most bound/2⁶⁴) is negligible for array sizes, and the plain
+    /// modulo keeps permutation tests replayable outside .NET (the MMD reference script replays exactly this).
+    /// </summary>
+    public ulong NextBelow(ulong bound) => NextUInt64() % bound;
+
+    /// <summary>Fisher–Yates shuffle: for i = n−1 … 1 swap a[i] with a[NextBelow(i + 1)].</summary>
+    public void Shuffle(int[] values)
+    {
+        for (var i = values.Length - 1; i > 0; i--)
+        {
+            var j = (int)NextBelow((ulong)(i + 1));
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
 
     /// <summary>
     /// Binomial(n, p) by inversion over outcomes ordered outwards from the mode (a fixed order, so the draw is a valid inverse

@@ -19,9 +19,10 @@ using Npgsql;
 
 // Detector throughput: 20 signals x 10 subgroups for one model, reading from PostgreSQL through the Marten subscription.
 // Baselines in the same run: a raw read of the same rows from mt_events, and the same read with JSON deserialization.
-// Usage: dotnet run -c Release --project bench/DriftDetector.Benchmarks -- [inferences=200000] [labelFraction=0.1]
+// Usage: dotnet run -c Release --project bench/DriftDetector.Benchmarks -- [inferences=200000] [labelFraction=0.1] [pageSize=5000]
 var inferences = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200_000;
 var labelFraction = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 0.1;
+var pageSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5000;
 var cs = Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring;Maximum Pool Size=20";
 var suffix = Guid.NewGuid().ToString("N")[..8];
 var ingestSchema = "bench_ingest_" + suffix;
@@ -99,7 +100,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["DriftDetector:DriftSchema"] = driftSchema,
     ["DriftDetector:PolicyPaths:0"] = policyPath,
     ["DriftDetector:AutoStart"] = "false",
-    ["DriftDetector:PageSize"] = "5000",
+    ["DriftDetector:PageSize"] = pageSize.ToString(CultureInfo.InvariantCulture),
     ["RabbitMq:VirtualHost"] = vhost,
     ["Logging:LogLevel:Default"] = "Warning",
 });
@@ -135,7 +136,7 @@ var (coreSeconds, stateHalf, stateFull) = RunCore(history, memoryEvents);
 
 var results = new StringBuilder();
 results.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; PostgreSQL local. Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
-results.AppendLine(CultureInfo.InvariantCulture, $"Workload: {inferences} inferences + {total - inferences} ground-truth events ({total} events), one model, 20 signals x 10 subgroups, windows of 10,000, page 5,000.");
+results.AppendLine(CultureInfo.InvariantCulture, $"Workload: {inferences} inferences + {total - inferences} ground-truth events ({total} events), one model, 20 signals x 10 subgroups, windows of 10,000, page {pageSize:N0}.");
 results.AppendLine();
 results.AppendLine("| measurement | seconds | events/s | ratio to raw read |");
 results.AppendLine("|---|---:|---:|---:|");

@@ -10,7 +10,8 @@
 # Usage: bash bench/EndToEnd/run_scenarios.sh [scenario ...]
 #   default scenarios: null firmware-update new-site paediatric-mix lateral-views subgroup-decay
 #                      prevalence-shift gradual-drift
-#   E2E_DAYS (21) E2E_CHANGE_DAY (10) E2E_SEED (42) E2E_BUILD=1 to build Release first.
+#   E2E_DAYS (21) E2E_CHANGE_DAY (10) E2E_SEED (42) E2E_BUILD=1 to build Release first;
+#   E2E_LABEL: suffix of the raw folder (e.g. "-60d" for a longer null run kept beside the default one).
 # Writes bench/EndToEnd/results/raw/<scenario>/ (manifest, findings, deployments, inference index, timings)
 # and bench/EndToEnd/results/latest.{md,json}. Stops what it started on exit (scripts/demo-down.sh).
 set -euo pipefail
@@ -76,13 +77,18 @@ start_services() {
 }
 store_count() { psql -tAc "select count(*) from ingest.mt_events" "$PG" 2>/dev/null || echo 0; }
 head_seq() { psql -tAc "select coalesce(max(seq_id),0) from ingest.mt_events" "$PG" 2>/dev/null || echo 0; }
-detector_seq() {
-  curl -fsS "${AUD[@]}" http://127.0.0.1:5081/v1/deployments 2>/dev/null |
-    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); d=d if isinstance(d,list) else d.get("items",[]); print(max([x.get("lastSequence",0) for x in d] or [0]))' 2>/dev/null || echo 0
+detector_seq() { # the detector's checkpoint in the store (written in the same transaction as its findings);
+  # /v1/deployments' lastSequence is the last event applied to the deployment and stays below the head when the
+  # store's last events belong to models without a policy, so it is only a fallback.
+  local p a
+  p=$(psql -tAc "select coalesce(max(last_seq_id),0) from ingest.mt_event_progression where name like 'DriftDetector%'" "$PG" 2>/dev/null || echo 0)
+  a=$(curl -fsS "${AUD[@]}" http://127.0.0.1:5081/v1/deployments 2>/dev/null |
+    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); d=d if isinstance(d,list) else d.get("items",[]); print(max([x.get("lastSequence",0) for x in d] or [0]))' 2>/dev/null || echo 0)
+  echo $(( ${p:-0} > ${a:-0} ? ${p:-0} : ${a:-0} ))
 }
 
 for s in "${SCENARIOS[@]}"; do
-  R=$OUT/raw/$s; rm -rf "$R"; mkdir -p "$R"
+  R=$OUT/raw/$s${E2E_LABEL:-}; rm -rf "$R"; mkdir -p "$R"
   log "$s: clean slate"
   clean_slate
   start_services
@@ -135,5 +141,5 @@ PY
   gzip -f "$R/drift-detector.log" 2>/dev/null || true
 done
 bash scripts/demo-down.sh --quiet || true
-/usr/bin/python3 bench/EndToEnd/score.py "$OUT" "${SCENARIOS[@]}"
+/usr/bin/python3 bench/EndToEnd/score.py "$OUT" $(printf "%s${E2E_LABEL:-} " "${SCENARIOS[@]}")
 log "done: $OUT/latest.md"

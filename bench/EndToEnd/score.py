@@ -38,12 +38,17 @@ def items(path):
     d = json.load(open(path))
     return d if isinstance(d, list) else d.get("items", d.get("findings", []))
 
+def signal(f):
+    return f.get("signal") or (f.get("evidence") or {}).get("signal")
+
 def finding_site(f):
     return f.get("site") or (f.get("subgroup") or {}).get("site")
 
-def matches(f, e, change_start):
-    if (f.get("model") or {}).get("id") != e["model"] or f.get("signal") != e["signal"]:
+def matches(f, e, change_start, any_scope=False):
+    if (f.get("model") or {}).get("id") != e["model"] or signal(f) != e["signal"]:
         return False
+    if any_scope:
+        return ts(f["detectedAt"]) >= change_start
     if e.get("site") and finding_site(f) != e["site"]:
         return False
     sub = f.get("subgroup") or {}
@@ -104,17 +109,24 @@ def main():
             cs = ts(c["start"])
             for e in c["expected"]:
                 hits = sorted((f for f in findings if matches(f, e, cs)), key=lambda f: f["detectedAt"])
-                matched_ids.update(f["id"] for f in hits)
+                broad = sorted((f for f in findings if matches(f, e, cs, any_scope=True)), key=lambda f: f["detectedAt"])
+                matched_ids.update(f["id"] for f in broad)
                 monitored = ("no policy for this model" if e["model"] not in evaluated
                              else "yes" if e["signal"] in evaluated[e["model"]] else "signal not evaluated by the policy")
                 row = {"change": c["id"], "kind": e["kind"], "signal": e["signal"], "model": e["model"],
                        "scope": scope_text(e), "deadlineHours": e["deadlineHours"],
                        "detectableWithinRun": e["detectableWithinRun"], "monitored": monitored,
-                       "detected": bool(hits), "matchingFindings": len(hits)}
+                       "detected": bool(hits), "matchingFindings": len(hits), "matchingFindingsAnyScope": len(broad)}
+                if broad:
+                    f = broad[0]
+                    dt = ts(f["detectedAt"])
+                    row.update({"anyScopeFindingId": f["id"], "anyScopeFindingScope": f.get("scope"), "anyScopeKind": f.get("kind"),
+                                "anyScopeDetectedAt": f["detectedAt"], "anyScopeDelayHours": round((dt - cs).total_seconds() / 3600, 1),
+                                "anyScopeDelayInferencesModel": count(infs, e["model"], cs, dt)})
                 if hits:
                     f = hits[0]
                     dt = ts(f["detectedAt"])
-                    row.update({"findingId": f["id"], "findingScope": f.get("scope"), "detectedAt": f["detectedAt"],
+                    row.update({"findingId": f["id"], "findingScope": f.get("scope"), "findingKind": f.get("kind"), "detectedAt": f["detectedAt"],
                                 "delayHours": round((dt - cs).total_seconds() / 3600, 1),
                                 "withinDeadline": (dt - cs).total_seconds() / 3600 <= e["deadlineHours"],
                                 "delayInferencesModel": count(infs, e["model"], cs, dt),
@@ -135,7 +147,7 @@ def main():
             "falseAlarmsBeforeChange": len(before),
             "falseAlarmsBeforeChangePer30Days": round(len(before) / pre_days * 30, 2) if pre_days > 0 else None,
             "unexpectedAfterChange": len(after),
-            "unexpectedFindings": [{"id": f["id"], "signal": f.get("signal"), "scope": f.get("scope"), "kind": f.get("kind"),
+            "unexpectedFindings": [{"id": f["id"], "signal": signal(f), "scope": f.get("scope"), "kind": f.get("kind"),
                                     "detectedAt": f.get("detectedAt"), "status": f.get("status")} for f in unexpected],
         })
     json.dump({"generatedAt": datetime.utcnow().isoformat() + "Z", "scenarios": results}, open(os.path.join(out, "latest.json"), "w"), indent=1)
@@ -144,18 +156,24 @@ def main():
 
 def render(results):
     L = ["### Detection delay per expected finding", "",
-         "| scenario | change | expected signal (model, scope) | evaluated by policy | detected | delay (sim. h) | deadline (h) | inferences of model after change | in scope | first finding's scope |",
-         "|---|---|---|---|---|---:|---:|---:|---:|---|"]
+         "Exact scope = a finding on the expected signal inside the expected scope; any scope = the same signal in any subgroup",
+         "(e.g. the whole population) opened after the change start. Inferences = of the affected model with change start <= occurredAt < detectedAt",
+         "(\"in scope\": of the affected site/subgroup only).", "",
+         "| scenario | expected signal (model, scope) | evaluated by policy | detected (exact scope) | delay h | inferences (model / in scope) | finding kind | deadline h | detected (any scope): delay h, inferences, scope |",
+         "|---|---|---|---|---:|---:|---|---:|---|"]
     for r in results:
         if not r["expected"]:
-            L.append(f"| {r['scenario']} | (none injected) | – | – | – | – | – | – | – | – |")
+            L.append(f"| {r['scenario']} | (no change injected) | – | – | – | – | – | – | – |")
         for e in r["expected"]:
             d = e["detected"]
-            L.append(f"| {r['scenario']} | {e['change']} | `{e['signal']}` ({e['model']}, {e['scope']}) | {e['monitored']} | "
-                     f"{'yes' if d else 'no'}{'' if e['detectableWithinRun'] else ' (not expected within run)'} | "
-                     f"{e.get('delayHours', '–')} | {e['deadlineHours']} | {e.get('delayInferencesModel', '–')} | "
-                     f"{e.get('delayInferencesScope', '–')} | {e.get('findingScope') or '–'} |")
+            broad = (f"{e['anyScopeDelayHours']} h, {e['anyScopeDelayInferencesModel']}, {e['anyScopeFindingScope']} ({e['anyScopeKind']})"
+                     if "anyScopeDelayHours" in e else "no")
+            L.append(f"| {r['scenario']} | `{e['signal']}` ({e['model']}, {e['scope']}) | {e['monitored']} | "
+                     f"{'yes' if d else 'no'}{'' if e['detectableWithinRun'] else ' (manifest: not expected within run)'} | "
+                     f"{e.get('delayHours', '–')} | {str(e['delayInferencesModel']) + ' / ' + str(e['delayInferencesScope']) if d else '–'} | "
+                     f"{e.get('findingKind') or '–'} | {e['deadlineHours']} | {broad} |")
     L += ["", "### False alarms", "",
+          "False alarm = a finding whose signal matches no expected finding of the run (any scope), or opened before the change start.", "",
           "| scenario | sim. days | findings | matched expected | unmatched (false alarms) | per 30 sim. days | before change | before change per 30 days | unmatched after change | detector caught up | simulator s | catch-up s |",
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in results:

@@ -14,6 +14,7 @@ using Monitoring.Contracts;
 using Monitoring.DriftDetector;
 using Monitoring.DriftDetector.Detection;
 using Monitoring.DriftDetector.Policies;
+using Monitoring.DriftDetector.Storage;
 using Monitoring.DriftDetector.Subscription;
 using Npgsql;
 
@@ -34,16 +35,8 @@ var root = FindRoot();
 Console.WriteLine($"Writing {inferences} inferences (+{labelFraction:P0} ground truth) into {ingestSchema} ...");
 var ingest = DocumentStore.For(opts =>
 {
-    opts.Connection(cs);
-    opts.DatabaseSchemaName = ingestSchema;
-    opts.Events.DatabaseSchemaName = ingestSchema;
-    opts.Events.StreamIdentity = StreamIdentity.AsString;
-    opts.Events.MetadataConfig.CorrelationIdEnabled = true;
-    opts.Events.MetadataConfig.CausationIdEnabled = true;
-    opts.Events.MetadataConfig.HeadersEnabled = true;
-    opts.Events.AddEventType<InferenceRecorded>();
-    opts.Events.AddEventType<GroundTruthRecorded>();
-    opts.Events.AddEventType<ReaderFeedbackRecorded>();
+    // The detector's own view of the Ingest store's shape, so the benchmark writes exactly what the detector reads.
+    Stores.ConfigureIngest(opts, cs, ingestSchema);
     opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
 });
 var events = Generate(inferences, labelFraction).ToList();

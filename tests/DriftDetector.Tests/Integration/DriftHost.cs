@@ -39,17 +39,8 @@ public sealed class DriftEnvironment : IAsyncLifetime
         VirtualHost = await TestInfrastructure.CreateVirtualHostAsync("dd");
         Ingest = DocumentStore.For(opts =>
         {
-            // The shape Ingest gives its store (services/Ingest/Storage/EventStoreSetup.cs), on this class's schema.
-            opts.Connection(TestInfrastructure.PostgresConnectionString);
-            opts.DatabaseSchemaName = IngestSchema;
-            opts.Events.DatabaseSchemaName = IngestSchema;
-            opts.Events.StreamIdentity = StreamIdentity.AsString;
-            opts.Events.MetadataConfig.CorrelationIdEnabled = true;
-            opts.Events.MetadataConfig.CausationIdEnabled = true;
-            opts.Events.MetadataConfig.HeadersEnabled = true;
-            opts.Events.AddEventType<InferenceRecorded>();
-            opts.Events.AddEventType<GroundTruthRecorded>();
-            opts.Events.AddEventType<ReaderFeedbackRecorded>();
+            // The shape Ingest gives its store (services/Ingest/Storage/EventStoreSetup.cs), as the detector configures it.
+            Stores.ConfigureIngest(opts, TestInfrastructure.PostgresConnectionString, IngestSchema);
             opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         });
         await Ingest.Storage.ApplyAllConfiguredChangesToDatabaseAsync();

@@ -49,8 +49,8 @@ public static class Categorical
             throw new ArgumentException($"'{nameof(reference)}' has {reference.Length} categories but '{nameof(current)}' has {current.Length}.", nameof(current));
         }
 
-        var r = CheckCounts(reference, nameof(reference));
-        var c = CheckCounts(current, nameof(current));
+        var r = Guard.Counts(reference, nameof(reference), "categories");
+        var c = Guard.Counts(current, nameof(current), "categories");
         var name = logLikelihood ? "g-test" : "pearson";
         var k = 0;
         for (var j = 0; j < reference.Length; j++)
@@ -112,32 +112,6 @@ public static class Categorical
     /// <summary>Upper tail of χ²_dof: Q(dof/2, x/2).</summary>
     internal static double ChiSquaredSf(double x, int dof)
         => x <= 0 ? 1.0 : Math.Clamp(SpecialFunctions.GammaUpperRegularized(dof / 2.0, x / 2.0), 0, 1);
-
-    private static long CheckCounts(ReadOnlySpan<long> counts, string name)
-    {
-        if (counts.IsEmpty)
-        {
-            throw new ArgumentException($"'{name}' has no categories.", name);
-        }
-
-        long sum = 0;
-        for (var i = 0; i < counts.Length; i++)
-        {
-            if (counts[i] < 0)
-            {
-                throw new ArgumentException($"'{name}'[{i}] is {counts[i]}; counts must be non-negative.", name);
-            }
-
-            sum = checked(sum + counts[i]);
-        }
-
-        if (sum == 0)
-        {
-            throw new ArgumentException($"'{name}' has a total count of zero.", name);
-        }
-
-        return sum;
-    }
 
     /// <summary>
     /// Two-sided Fisher exact test on the 2×2 table [[a, b], [c, d]], matching <c>scipy.stats.fisher_exact</c>

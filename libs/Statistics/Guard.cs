@@ -28,4 +28,34 @@ internal static class Guard
             throw new ArgumentException($"'{name}' is {p}; it must lie in [0, 1].", name);
         }
     }
+
+    /// <summary>
+    /// Throws when <paramref name="counts"/> is empty, holds a negative count, or sums to zero; returns the total
+    /// (overflow-checked). <paramref name="unit"/> names the cells in the message ("categories", "bins").
+    /// </summary>
+    public static long Counts(ReadOnlySpan<long> counts, string name, string unit)
+    {
+        if (counts.IsEmpty)
+        {
+            throw new ArgumentException($"'{name}' has no {unit}.", name);
+        }
+
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] < 0)
+            {
+                throw new ArgumentException($"'{name}'[{i}] is {counts[i]}; counts must be non-negative.", name);
+            }
+
+            sum = checked(sum + counts[i]);
+        }
+
+        if (sum == 0)
+        {
+            throw new ArgumentException($"'{name}' has a total count of zero.", name);
+        }
+
+        return sum;
+    }
 }

@@ -66,8 +66,8 @@ public static class PopulationStability
             throw new ArgumentException($"'{nameof(referenceCounts)}' has {referenceCounts.Length} bins but '{nameof(currentCounts)}' has {currentCounts.Length}.", nameof(currentCounts));
         }
 
-        var r = Total(referenceCounts, nameof(referenceCounts));
-        var c = Total(currentCounts, nameof(currentCounts));
+        var r = Guard.Counts(referenceCounts, nameof(referenceCounts), "bins");
+        var c = Guard.Counts(currentCounts, nameof(currentCounts), "bins");
         return FromCounts(referenceCounts.ToArray(), currentCounts.ToArray(), r, c, floor, []);
     }
 
@@ -163,29 +163,4 @@ public static class PopulationStability
         }
     }
 
-    private static long Total(ReadOnlySpan<long> counts, string name)
-    {
-        if (counts.IsEmpty)
-        {
-            throw new ArgumentException($"'{name}' has no bins.", name);
-        }
-
-        long sum = 0;
-        for (var i = 0; i < counts.Length; i++)
-        {
-            if (counts[i] < 0)
-            {
-                throw new ArgumentException($"'{name}'[{i}] is {counts[i]}; counts must be non-negative.", name);
-            }
-
-            sum = checked(sum + counts[i]);
-        }
-
-        if (sum == 0)
-        {
-            throw new ArgumentException($"'{name}' has a total count of zero.", name);
-        }
-
-        return sum;
-    }
 }

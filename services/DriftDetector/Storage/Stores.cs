@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten;
 using Monitoring.Contracts;
+using Monitoring.EventStore;
 using Monitoring.DriftDetector.Findings;
 
 namespace Monitoring.DriftDetector.Storage;
@@ -21,21 +22,10 @@ internal static class Stores
     public static void ConfigureIngest(StoreOptions opts, string connectionString, string schema)
     {
         opts.Connection(connectionString);
-        opts.DatabaseSchemaName = schema;
-        opts.Events.DatabaseSchemaName = schema;
-        opts.Events.StreamIdentity = StreamIdentity.AsString;
-        opts.Events.MetadataConfig.CorrelationIdEnabled = true;
-        opts.Events.MetadataConfig.CausationIdEnabled = true;
-        opts.Events.MetadataConfig.HeadersEnabled = true;
-        opts.Events.AddEventType<InferenceRecorded>();
-        opts.Events.AddEventType<GroundTruthRecorded>();
-        opts.Events.AddEventType<ReaderFeedbackRecorded>();
+        IngestStoreShape.Apply(opts, schema);
 
         // Never alter Ingest's tables: create them only if Ingest has not run yet.
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOnly;
-        opts.Projections.Errors.SkipApplyErrors = false;
-        opts.Projections.Errors.SkipSerializationErrors = false;
-        opts.Projections.Errors.SkipUnknownEvents = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipSerializationErrors = false;
         opts.Projections.RebuildErrors.SkipUnknownEvents = false;

@@ -1,14 +1,13 @@
 using JasperFx;
-using JasperFx.Events;
 using Marten;
-using Monitoring.Contracts;
+using Monitoring.EventStore;
 using Npgsql;
 
 namespace Monitoring.Ingest.Storage;
 
 /// <summary>
-/// The Marten event store of Ingest. Other services (the DriftDetector) subscribe to the same store, so its shape
-/// is an interface: schema from <c>Ingest:Schema</c> (default <c>ingest</c>) for events and documents, string stream
+/// The Marten event store of Ingest. Its shape is <see cref="IngestStoreShape"/> (shared with the subscribers); here:
+/// schema from <c>Ingest:Schema</c> (default <c>ingest</c>) for events and documents, string stream
 /// keys (the producer's <c>inferenceId</c>), the contract records stored as they are with Marten's default aliases
 /// (<c>inference_recorded</c>, <c>ground_truth_recorded</c>, <c>reader_feedback_recorded</c>) and default serializer,
 /// correlation id (trace id), causation id (message id) and headers (<see cref="ContentHashHeader"/>) enabled.
@@ -24,21 +23,8 @@ public static class EventStoreSetup
     /// <summary>Applies Ingest's store configuration to <paramref name="opts"/>.</summary>
     public static void Configure(StoreOptions opts, string schema)
     {
-        opts.DatabaseSchemaName = schema;
-        opts.Events.DatabaseSchemaName = schema;
-        opts.Events.StreamIdentity = StreamIdentity.AsString;
-        opts.Events.MetadataConfig.CorrelationIdEnabled = true;
-        opts.Events.MetadataConfig.CausationIdEnabled = true;
-        opts.Events.MetadataConfig.HeadersEnabled = true;
-        opts.Events.AddEventType<InferenceRecorded>();
-        opts.Events.AddEventType<GroundTruthRecorded>();
-        opts.Events.AddEventType<ReaderFeedbackRecorded>();
+        IngestStoreShape.Apply(opts, schema);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-
-        // Ingest has no projections; a monitoring store must never skip a failure silently should one be added.
-        opts.Projections.Errors.SkipApplyErrors = false;
-        opts.Projections.Errors.SkipSerializationErrors = false;
-        opts.Projections.Errors.SkipUnknownEvents = false;
     }
 
     /// <summary>Builds an NpgsqlDataSource for the <c>ConnectionStrings:Marten</c> connection string.</summary>

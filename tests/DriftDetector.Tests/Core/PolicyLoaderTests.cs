@@ -12,7 +12,14 @@ public sealed class PolicyLoaderTests
         Assert.Equal("cxr-triage@2.3.1", loaded.Policy.Deployment.Key);
         Assert.Equal(TimeSpan.FromDays(1), loaded.Policy.Window.Duration);
         Assert.Equal("cvm", loaded.Policy.Methods["feature:imageQuality"]);
-        Assert.Equal(0.80, loaded.Policy.Performance.Floors["sensitivity"]);
+        // The labels the cxr-triage model emits (prediction.scores keys), monitored as scores and for performance.
+        string[] labels = ["pneumothorax", "pleural-effusion", "consolidation"];
+        Assert.Equal(labels, loaded.Policy.Signals.Scores);
+        Assert.Equal(labels, loaded.Policy.Performance.Labels);
+        Assert.Subset(loaded.Policy.Signals.Features.ToHashSet(), new HashSet<string> { "meanIntensity", "noiseLevel", "kvp", "exposureIndex" });
+        // Sensitivity is judged against the reference, not by a floor (one floor per metric cannot suit every label).
+        Assert.False(loaded.Policy.Performance.Floors.ContainsKey("sensitivity"));
+        Assert.Equal(0.70, loaded.Policy.Performance.Floors["auroc"]);
         Assert.Equal([["sex", "ageBand"]], loaded.Policy.Subgroups.Intersections);
         Assert.Equal(64, loaded.Hash.Length);
     }

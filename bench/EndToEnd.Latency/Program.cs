@@ -1,0 +1,301 @@
+// End-to-end benchmark (issue 6): the Ingest, the DriftDetector and the AlertRouter running as separate processes
+// from their Release builds, the simulator's null-scenario traffic as background load at a fixed rate, and the
+// latency from the event that completes a drifting window to the notification delivered at a webhook.
+// Baseline in the same run: the same probes with no background load.
+//
+//   dotnet build Monitoring.sln -c Release
+//   dotnet run -c Release --project bench/EndToEnd.Latency -- [--rate 5000] [--idle-probes 10] [--probes 40]
+//       [--warmup 30] [--sink http|amqp] [--window 200] [--label name]
+//
+// Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while
+// the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json} and its block in docs/benchmarks.md.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Monitoring.EndToEnd.Latency;
+using Npgsql;
+
+var rate = Arg("--rate", 5000);
+var idleProbes = Arg("--idle-probes", 10);
+var loadProbes = Arg("--probes", 40);
+var warmup = Arg("--warmup", 30);
+var window = Arg("--window", 200);
+var sink = ArgText("--sink", "http");
+var label = ArgText("--label", rate == 0 ? "max-rate" : $"rate-{rate}");
+var volume = ArgText("--volume", "10");
+var root = FindRoot();
+var suffix = Guid.NewGuid().ToString("N")[..8];
+var features = idleProbes + loadProbes + 5;
+var timeout = TimeSpan.FromSeconds(Arg("--timeout", 120));
+
+Console.WriteLine($"End-to-end latency benchmark {label}: background {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")} over {sink}, {idleProbes} idle + {loadProbes} loaded probes, window {window}");
+await using var receiver = new WebhookReceiver();
+await receiver.StartAsync();
+var config = Directory.CreateTempSubdirectory($"e2e-latency-config-{suffix}-").FullName;
+var policies = Path.Combine(config, "policies");
+Directory.CreateDirectory(policies);
+await using var stack = new Stack(root, suffix);
+var probe = new Probe(stack.IngestUrl, suffix, window, features);
+File.Copy(Path.Combine(root, "deploy", "policies", "cxr-triage.yaml"), Path.Combine(policies, "cxr-triage.yaml"));
+await File.WriteAllTextAsync(Path.Combine(policies, "e2e-probe.yaml"), probe.PolicyYaml());
+var routing = Path.Combine(config, "routing.yaml");
+await File.WriteAllTextAsync(routing, receiver.RoutingYaml());
+
+Console.WriteLine("Starting the services ...");
+await stack.StartAsync(policies, routing);
+var sampler = new Sampler(stack);
+var samples = new List<Sample>();
+using var cts = new CancellationTokenSource();
+
+// Reference window of the probe deployment: its first `window` inferences, by count, so the next window is the first
+// probe's whatever the timing.
+await probe.SendReferenceAsync(cts.Token);
+
+var results = new List<ProbeResult>();
+var next = 0;
+async Task RunProbesAsync(string phase, int count)
+{
+    for (var i = 0; i < count; i++, next++)
+    {
+        var signal = "feature:" + Probe.FeatureName(next);
+        var arrival = receiver.FirstFiring(Probe.Model, signal);
+        var (sent, sentAt, accepted, lastId) = await probe.SendDriftingWindowAsync(next, cts.Token);
+        double? latency = null;
+        try
+        {
+            latency = Stopwatch.GetElapsedTime(sent, await arrival.WaitAsync(timeout)).TotalMilliseconds;
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        var r = new ProbeResult(phase, next, signal, lastId, sentAt, Stopwatch.GetElapsedTime(sent, accepted).TotalMilliseconds, latency);
+        results.Add(r);
+        Console.WriteLine($"  {phase} probe {i + 1}/{count} {signal}: accepted {r.AcceptMs:F0} ms, notified {(latency is { } l ? $"{l:F0} ms" : $"not within {timeout.TotalSeconds:F0} s")}");
+    }
+}
+
+Console.WriteLine("Idle probes (baseline: no background load) ...");
+var idleStart = sampler.Take("idle-start");
+await RunProbesAsync("idle", idleProbes);
+var idleEnd = sampler.Take("idle-end");
+
+Console.WriteLine($"Background load: simulator null scenario, {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")} over {sink} ...");
+List<string> simArgs =
+[
+    "--scenario", "null", "--days", "60", "--volume", volume, "--seed", "42", "--run-tag", $"e2e-{suffix}", "--quiet",
+];
+if (rate > 0) simArgs.AddRange(["--rate", rate.ToString(CultureInfo.InvariantCulture)]);
+simArgs.AddRange(sink == "amqp"
+    ? ["--sink", "amqp", "--amqp-uri", $"amqp://monitoring:monitoring@127.0.0.1:5672/{stack.VirtualHost}", "--no-declare"]
+    : ["--sink", "http", "--url", stack.IngestUrl, "--api-key", "dev-producer-key", "--batch-size", "500", "--concurrency", "2"]);
+var simulator = stack.StartSimulator(simArgs);
+var sampling = Task.Run(async () =>
+{
+    while (!cts.IsCancellationRequested)
+    {
+        samples.Add(sampler.Take("load"));
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+});
+await Task.Delay(TimeSpan.FromSeconds(warmup));
+var loadStart = sampler.Take("load-start");
+Console.WriteLine($"  after {warmup} s warm-up: store head {loadStart.StoreHead:N0}, detector applied {loadStart.DetectorProcessed:N0}, lag {loadStart.DetectorLag:N0}");
+Console.WriteLine("Probes under load ...");
+await RunProbesAsync("load", loadProbes);
+var loadEnd = sampler.Take("load-end");
+var simulatorFinished = simulator.HasExited;
+cts.Cancel();
+await sampling;
+simulator.Stop();
+
+// ---- report -------------------------------------------------------------------------------------------------------
+static double Pct(IReadOnlyList<double> sorted, double p)
+{
+    if (sorted.Count == 0) return double.NaN;
+    var rank = p * (sorted.Count - 1);
+    var lo = (int)Math.Floor(rank);
+    var hi = (int)Math.Ceiling(rank);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+var seconds = (loadEnd.At - loadStart.At) / (double)Stopwatch.Frequency;
+var storeRate = (loadEnd.StoreHead - loadStart.StoreHead) / seconds;
+var detectorRate = (loadEnd.DetectorProcessed - loadStart.DetectorProcessed) / seconds;
+var maxLag = samples.Where(s => s.At >= loadStart.At && s.At <= loadEnd.At).Select(s => s.DetectorLag).DefaultIfEmpty(loadEnd.DetectorLag).Max();
+string Cpu(Sample a, Sample b)
+{
+    var s = (b.At - a.At) / (double)Stopwatch.Frequency;
+    var parts = b.Cpu.Select(kv => $"{kv.Key} {(kv.Value - a.Cpu.GetValueOrDefault(kv.Key)) / s:F2}")
+        .Append($"PostgreSQL {ProcStat.Between(a.Postgres, b.Postgres) / s:F2}").Append($"RabbitMQ {ProcStat.Between(a.RabbitMq, b.RabbitMq) / s:F2}");
+    return string.Join(", ", parts) + $"; machine busy {(b.MachineBusy - a.MachineBusy) / s:F2} of {Environment.ProcessorCount}";
+}
+
+var md = new StringBuilder();
+md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average before the run {LoadAverage()}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Background: simulator null scenario (3 models × 4 sites, inferences + ground truth + reader feedback; the cxr-triage deployment monitored with deploy/policies/cxr-triage.yaml), offered at {(rate == 0 ? "the fastest rate the Ingest accepts" : $"{rate:N0} events/s")} over {sink}{(sink == "http" ? " (batches of 500, 2 in flight)" : " (one event per AMQP message)")}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Probe: its own deployment, windows of {window} inferences over {features} features; a probe shifts one feature by 3 SD in one window; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). Warm-up {warmup} s before the loaded probes.");
+md.AppendLine();
+md.AppendLine("| phase | probes | notified | p50 | p95 | p99 | max | HTTP 202 of the last event p50 |");
+md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+var summary = new Dictionary<string, object>();
+foreach (var phase in new[] { "idle", "load" })
+{
+    var rs = results.Where(r => r.Phase == phase).ToList();
+    var lat = rs.Where(r => r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
+    var acc = rs.Select(r => r.AcceptMs).Order().ToList();
+    md.AppendLine(CultureInfo.InvariantCulture, $"| {(phase == "idle" ? "baseline: no background load" : $"under background load")} | {rs.Count} | {lat.Count} | {Pct(lat, 0.5):F0} ms | {Pct(lat, 0.95):F0} ms | {Pct(lat, 0.99):F0} ms | {(lat.Count > 0 ? lat[^1] : double.NaN):F0} ms | {Pct(acc, 0.5):F0} ms |");
+    summary[phase] = new { probes = rs.Count, notified = lat.Count, p50 = Pct(lat, 0.5), p95 = Pct(lat, 0.95), p99 = Pct(lat, 0.99), max = lat.Count > 0 ? lat[^1] : double.NaN };
+}
+
+// Where the time goes, per stage, from the commit timestamps of the three stores (medians per phase).
+await using (var conn = new NpgsqlConnection(Stack.PostgresConnection))
+{
+    await conn.OpenAsync();
+    async Task<DateTimeOffset?> At(string sql, string parameter)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("p", parameter);
+        var v = await cmd.ExecuteScalarAsync();
+        return v is DateTime d ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)) : v as DateTimeOffset?;
+    }
+
+    foreach (var r in results)
+    {
+        r.StoredAt = await At($"select min(timestamp) from \"{stack.IngestSchema}\".mt_events where stream_id = @p", r.LastInferenceId);
+        r.FindingAt = await At($"select min(timestamp) from \"{stack.DriftSchema}\".mt_events where type = 'finding_opened' and data->'Model'->>'Id' = '{Probe.Model}' and data->'Evidence'->>'Signal' = @p", r.Signal);
+        r.AlertAt = await At($"select min(timestamp) from \"{stack.AlertsSchema}\".mt_events where type = 'alert_raised' and data->'Labels'->>'model' = '{Probe.Model}' and data->'Labels'->>'signal' = @p", r.Signal);
+    }
+}
+
+md.AppendLine();
+md.AppendLine("Median per stage (from the commit timestamps of the Ingest store, the detector's finding stream and the router's alert stream; same machine clock):");
+md.AppendLine();
+md.AppendLine("| phase | sent → stored | stored → finding committed | finding → alert raised | alert → webhook received |");
+md.AppendLine("|---|---:|---:|---:|---:|");
+foreach (var phase in new[] { "idle", "load" })
+{
+    var rs = results.Where(r => r.Phase == phase && r.LatencyMs is not null && r.StoredAt is not null && r.FindingAt is not null && r.AlertAt is not null).ToList();
+    double Median(Func<ProbeResult, double> f) => Pct(rs.Select(f).Order().ToList(), 0.5);
+    md.AppendLine(CultureInfo.InvariantCulture, $"| {phase} | {Median(r => (r.StoredAt!.Value - r.SentAt).TotalMilliseconds):F0} ms | {Median(r => (r.FindingAt!.Value - r.StoredAt!.Value).TotalMilliseconds):F0} ms | {Median(r => (r.AlertAt!.Value - r.FindingAt!.Value).TotalMilliseconds):F0} ms | {Median(r => (r.SentAt.AddMilliseconds(r.LatencyMs!.Value) - r.AlertAt!.Value).TotalMilliseconds):F0} ms |");
+}
+
+var idleLat = results.Where(r => r.Phase == "idle" && r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
+var loadLat = results.Where(r => r.Phase == "load" && r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
+md.AppendLine();
+md.AppendLine(CultureInfo.InvariantCulture, $"Ratio p95 under load / p95 idle: {Pct(loadLat, 0.95) / Pct(idleLat, 0.95):F2}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Sustained during the loaded probes ({seconds:F0} s): events stored {storeRate:N0}/s (offered {(rate == 0 ? "unpaced" : rate.ToString("N0", CultureInfo.InvariantCulture))}), applied by the detector {detectorRate:N0}/s, detector lag at the end {loadEnd.DetectorLag:N0} events (max sampled {maxLag:N0}){(simulatorFinished ? "; the simulator had finished its 60 days before the end" : "")}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"CPU cores used during the loaded probes: {Cpu(loadStart, loadEnd)}. Idle probes: {Cpu(idleStart, idleEnd)}.");
+Console.WriteLine();
+Console.WriteLine(md);
+
+var outDir = Path.Combine(root, "bench", "EndToEnd.Latency", "results");
+Directory.CreateDirectory(outDir);
+await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.md"), md.ToString());
+await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializer.Serialize(new
+{
+    label, rate, sink, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
+    samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag }),
+}, new JsonSerializerOptions { WriteIndented = true }));
+if (Environment.GetEnvironmentVariable("E2E_LATENCY_DRY_RUN") != "1") await UpdateDocsAsync(Path.Combine(root, "docs", "benchmarks.md"), label, md.ToString());
+Console.WriteLine($"Logs of this run: {stack.LogDirectory}");
+return 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string ArgText(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+static async Task UpdateDocsAsync(string path, string label, string figures)
+{
+    string begin = $"<!-- e2e-latency-{label}:begin -->", end = $"<!-- e2e-latency-{label}:end -->";
+    var text = await File.ReadAllTextAsync(path);
+    var block = $"{begin}\n{figures}{end}";
+    var i = text.IndexOf(begin, StringComparison.Ordinal);
+    var j = text.IndexOf(end, StringComparison.Ordinal);
+    text = i >= 0 && j > i ? text[..i] + block + text[(j + end.Length)..] : text.TrimEnd() + $"\n\n### End to end, {label}\n\n" + block + "\n";
+    await File.WriteAllTextAsync(path, text);
+}
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monitoring.sln"))) dir = dir.Parent;
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
+
+internal sealed record ProbeResult(string Phase, int Index, string Signal, string LastInferenceId, DateTimeOffset SentAt, double AcceptMs, double? LatencyMs)
+{
+    /// <summary>Stage boundaries from the stores' own commit timestamps (same machine clock): stored, finding committed, alert raised.</summary>
+    public DateTimeOffset? StoredAt { get; set; }
+    public DateTimeOffset? FindingAt { get; set; }
+    public DateTimeOffset? AlertAt { get; set; }
+}
+
+internal sealed record Sample(
+    string Name, long At, long StoreHead, double DetectorProcessed, double DetectorLag, Dictionary<string, double> Cpu,
+    Dictionary<int, double> Postgres, Dictionary<int, double> RabbitMq, double MachineBusy);
+
+/// <summary>Reads the store's head, the detector's counters (its /metrics) and CPU time of every component.</summary>
+internal sealed class Sampler(Stack stack)
+{
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public Sample Take(string name)
+    {
+        long head = 0;
+        try
+        {
+            using var conn = new NpgsqlConnection(Stack.PostgresConnection);
+            conn.Open();
+            using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from \"{stack.IngestSchema}\".mt_events", conn);
+            head = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException)
+        {
+        }
+
+        double processed = 0, lag = 0;
+        try
+        {
+            var text = http.GetStringAsync($"{stack.DetectorUrl}/metrics").GetAwaiter().GetResult();
+            processed = Metric(text, "drift_events_processed_total");
+            lag = Metric(text, "drift_subscription_lag_events");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+        }
+
+        var cpu = stack.Children.ToDictionary(c => c.Name, c => c.CpuSeconds());
+        return new Sample(name, Stopwatch.GetTimestamp(), head, processed, lag, cpu, ProcStat.CpuSecondsOf("postgres"), ProcStat.CpuSecondsOf("beam.smp"), ProcStat.Machine().Busy);
+    }
+
+    private static double Metric(string text, string name)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+}

@@ -5,7 +5,7 @@
 //
 //   dotnet build Monitoring.sln -c Release
 //   dotnet run -c Release --project bench/EndToEnd.Latency -- [--rate 5000] [--idle-probes 10] [--probes 40]
-//       [--warmup 30] [--sink http|amqp] [--window 200] [--label name]
+//       [--warmup 30] [--warmup-probes 2] [--sink http|amqp] [--window 200] [--volume 10] [--timeout 120] [--label name]
 //
 // Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while
 // the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json} and its block in docs/benchmarks.md.
@@ -17,6 +17,7 @@ using Monitoring.EndToEnd.Latency;
 using Npgsql;
 
 var rate = Arg("--rate", 5000);
+var warmupProbes = Arg("--warmup-probes", 2);
 var idleProbes = Arg("--idle-probes", 10);
 var loadProbes = Arg("--probes", 40);
 var warmup = Arg("--warmup", 30);
@@ -26,7 +27,7 @@ var label = ArgText("--label", rate == 0 ? "max-rate" : $"rate-{rate}");
 var volume = ArgText("--volume", "10");
 var root = FindRoot();
 var suffix = Guid.NewGuid().ToString("N")[..8];
-var features = idleProbes + loadProbes + 5;
+var features = warmupProbes + idleProbes + loadProbes + 5;
 var timeout = TimeSpan.FromSeconds(Arg("--timeout", 120));
 
 Console.WriteLine($"End-to-end latency benchmark {label}: background {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")} over {sink}, {idleProbes} idle + {loadProbes} loaded probes, window {window}");
@@ -76,6 +77,8 @@ async Task RunProbesAsync(string phase, int count)
     }
 }
 
+Console.WriteLine("Warm-up probes (JIT, connection pools; not counted) ...");
+await RunProbesAsync("warm-up", warmupProbes);
 Console.WriteLine("Idle probes (baseline: no background load) ...");
 var idleStart = sampler.Take("idle-start");
 await RunProbesAsync("idle", idleProbes);
@@ -141,7 +144,7 @@ string Cpu(Sample a, Sample b)
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average before the run {LoadAverage()}.");
 md.AppendLine(CultureInfo.InvariantCulture, $"Background: simulator null scenario (3 models × 4 sites, inferences + ground truth + reader feedback; the cxr-triage deployment monitored with deploy/policies/cxr-triage.yaml), offered at {(rate == 0 ? "the fastest rate the Ingest accepts" : $"{rate:N0} events/s")} over {sink}{(sink == "http" ? " (batches of 500, 2 in flight)" : " (one event per AMQP message)")}.");
-md.AppendLine(CultureInfo.InvariantCulture, $"Probe: its own deployment, windows of {window} inferences over {features} features; a probe shifts one feature by 3 SD in one window; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). Warm-up {warmup} s before the loaded probes.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Probe: its own deployment, windows of {window} inferences over {features} features; a probe shifts one feature by 3 SD in one window; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). {warmupProbes} warm-up probes not counted; {warmup} s of background load before the loaded probes.");
 md.AppendLine();
 md.AppendLine("| phase | probes | notified | p50 | p95 | p99 | max | HTTP 202 of the last event p50 |");
 md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");

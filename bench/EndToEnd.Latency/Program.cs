@@ -5,7 +5,7 @@
 //
 //   dotnet build Monitoring.sln -c Release
 //   dotnet run -c Release --project bench/EndToEnd.Latency -- [--rate 5000] [--idle-probes 10] [--probes 40]
-//       [--warmup 30] [--warmup-probes 2] [--sink http|amqp] [--window 200] [--volume 10] [--timeout 120] [--label name]
+//       [--warmup 30] [--warmup-probes 2] [--window 200] [--days 30] [--volume 10] [--timeout 120] [--label name]
 //
 // Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while
 // the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json} and its block in docs/benchmarks.md.
@@ -22,18 +22,19 @@ var idleProbes = Arg("--idle-probes", 10);
 var loadProbes = Arg("--probes", 40);
 var warmup = Arg("--warmup", 30);
 var window = Arg("--window", 200);
-var sink = ArgText("--sink", "http");
 var label = ArgText("--label", rate == 0 ? "max-rate" : $"rate-{rate}");
 var volume = ArgText("--volume", "10");
+var days = ArgText("--days", "30");
 var root = FindRoot();
 var suffix = Guid.NewGuid().ToString("N")[..8];
 var features = warmupProbes + idleProbes + loadProbes + 5;
 var timeout = TimeSpan.FromSeconds(Arg("--timeout", 120));
 
-Console.WriteLine($"End-to-end latency benchmark {label}: background {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")} over {sink}, {idleProbes} idle + {loadProbes} loaded probes, window {window}");
+Console.WriteLine($"End-to-end latency benchmark {label}: background {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")}, {idleProbes} idle + {loadProbes} loaded probes, window {window}");
 await using var receiver = new WebhookReceiver();
 await receiver.StartAsync();
 var config = Directory.CreateTempSubdirectory($"e2e-latency-config-{suffix}-").FullName;
+AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(config, recursive: true); } catch (IOException) { } };
 var policies = Path.Combine(config, "policies");
 Directory.CreateDirectory(policies);
 await using var stack = new Stack(root, suffix);
@@ -42,6 +43,19 @@ File.Copy(Path.Combine(root, "deploy", "policies", "cxr-triage.yaml"), Path.Comb
 await File.WriteAllTextAsync(Path.Combine(policies, "e2e-probe.yaml"), probe.PolicyYaml());
 var routing = Path.Combine(config, "routing.yaml");
 await File.WriteAllTextAsync(routing, receiver.RoutingYaml());
+
+// The background traffic is generated before anything is started (see Replay: the generator's CPU is not the system's).
+var traffic = Path.Combine(config, "traffic");
+Console.WriteLine($"Generating the background traffic: simulator null scenario, {days} days at volume {volume} ...");
+var generation = Stopwatch.StartNew();
+var simulatorDll = Path.Combine(root, "tools", "Simulator", "bin", "Release", "net10.0", "Monitoring.Simulator.dll");
+var generator = Process.Start(new ProcessStartInfo("dotnet",
+    [simulatorDll, "--scenario", "null", "--days", days, "--volume", volume, "--seed", "42", "--run-tag", $"e2e-{suffix}", "--sink", "file", "--out", traffic, "--quiet"])
+    { RedirectStandardOutput = true })!;
+var generated = (await generator.StandardOutput.ReadToEndAsync()).Trim();
+await generator.WaitForExitAsync();
+if (generator.ExitCode != 0) throw new InvalidOperationException($"the simulator failed ({generator.ExitCode}): {generated}");
+Console.WriteLine($"  {generated.Split('\n')[0]} ({generation.Elapsed.TotalSeconds:F0} s)");
 
 Console.WriteLine("Starting the services ...");
 await stack.StartAsync(policies, routing);
@@ -84,16 +98,9 @@ var idleStart = sampler.Take("idle-start");
 await RunProbesAsync("idle", idleProbes);
 var idleEnd = sampler.Take("idle-end");
 
-Console.WriteLine($"Background load: simulator null scenario, {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")} over {sink} ...");
-List<string> simArgs =
-[
-    "--scenario", "null", "--days", "60", "--volume", volume, "--seed", "42", "--run-tag", $"e2e-{suffix}", "--quiet",
-];
-if (rate > 0) simArgs.AddRange(["--rate", rate.ToString(CultureInfo.InvariantCulture)]);
-simArgs.AddRange(sink == "amqp"
-    ? ["--sink", "amqp", "--amqp-uri", $"amqp://monitoring:monitoring@127.0.0.1:5672/{stack.VirtualHost}", "--no-declare"]
-    : ["--sink", "http", "--url", stack.IngestUrl, "--api-key", "dev-producer-key", "--batch-size", "500", "--concurrency", "2"]);
-var simulator = stack.StartSimulator(simArgs);
+Console.WriteLine($"Background load: replaying the pre-generated traffic at {(rate == 0 ? "the fastest rate accepted" : $"{rate:N0} events/s")} ...");
+var replay = new Replay(traffic, stack.IngestUrl, rate, batch: 500, concurrency: 2);
+var replaying = replay.RunAsync(cts.Token);
 var sampling = Task.Run(async () =>
 {
     while (!cts.IsCancellationRequested)
@@ -114,10 +121,10 @@ Console.WriteLine($"  after {warmup} s warm-up: store head {loadStart.StoreHead:
 Console.WriteLine("Probes under load ...");
 await RunProbesAsync("load", loadProbes);
 var loadEnd = sampler.Take("load-end");
-var simulatorFinished = simulator.HasExited;
 cts.Cancel();
 await sampling;
-simulator.Stop();
+await replaying;
+var simulatorFinished = replay.Exhausted;
 
 // ---- report -------------------------------------------------------------------------------------------------------
 static double Pct(IReadOnlyList<double> sorted, double p)
@@ -143,7 +150,7 @@ string Cpu(Sample a, Sample b)
 
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average before the run {LoadAverage()}.");
-md.AppendLine(CultureInfo.InvariantCulture, $"Background: simulator null scenario (3 models × 4 sites, inferences + ground truth + reader feedback; the cxr-triage deployment monitored with deploy/policies/cxr-triage.yaml), offered at {(rate == 0 ? "the fastest rate the Ingest accepts" : $"{rate:N0} events/s")} over {sink}{(sink == "http" ? " (batches of 500, 2 in flight)" : " (one event per AMQP message)")}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Background: simulator null scenario (3 models × 4 sites, inferences + ground truth + reader feedback; the cxr-triage deployment monitored with deploy/policies/cxr-triage.yaml), generated beforehand ({days} simulated days at volume {volume}) and replayed over HTTP NDJSON in event-time order at {(rate == 0 ? "the fastest rate the Ingest accepts" : $"{rate:N0} events/s")} (batches of ≤ 500 per endpoint, 2 requests in flight; {replay.Requests:N0} requests, {replay.Retries:N0} retried after 429/503).");
 md.AppendLine(CultureInfo.InvariantCulture, $"Probe: its own deployment, windows of {window} inferences over {features} features; a probe shifts one feature by 3 SD in one window; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). {warmupProbes} warm-up probes not counted; {warmup} s of background load before the loaded probes.");
 md.AppendLine();
 md.AppendLine("| phase | probes | notified | p50 | p95 | p99 | max | HTTP 202 of the last event p50 |");
@@ -194,7 +201,7 @@ var idleLat = results.Where(r => r.Phase == "idle" && r.LatencyMs is not null).S
 var loadLat = results.Where(r => r.Phase == "load" && r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
 md.AppendLine();
 md.AppendLine(CultureInfo.InvariantCulture, $"Ratio p95 under load / p95 idle: {Pct(loadLat, 0.95) / Pct(idleLat, 0.95):F2}.");
-md.AppendLine(CultureInfo.InvariantCulture, $"Sustained during the loaded probes ({seconds:F0} s): events stored {storeRate:N0}/s (offered {(rate == 0 ? "unpaced" : rate.ToString("N0", CultureInfo.InvariantCulture))}), applied by the detector {detectorRate:N0}/s, detector lag at the end {loadEnd.DetectorLag:N0} events (max sampled {maxLag:N0}){(simulatorFinished ? "; the simulator had finished its 60 days before the end" : "")}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Sustained during the loaded probes ({seconds:F0} s): events stored {storeRate:N0}/s (offered {(rate == 0 ? "unpaced" : rate.ToString("N0", CultureInfo.InvariantCulture))}), applied by the detector {detectorRate:N0}/s, detector lag at the end {loadEnd.DetectorLag:N0} events (max sampled {maxLag:N0}){(simulatorFinished ? "; the pre-generated traffic ran out before the end" : "")}.");
 md.AppendLine(CultureInfo.InvariantCulture, $"CPU cores used during the loaded probes: {Cpu(loadStart, loadEnd)}. Idle probes: {Cpu(idleStart, idleEnd)}.");
 Console.WriteLine();
 Console.WriteLine(md);
@@ -204,7 +211,7 @@ Directory.CreateDirectory(outDir);
 await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.md"), md.ToString());
 await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializer.Serialize(new
 {
-    label, rate, sink, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
+    label, rate, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
     samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag }),
 }, new JsonSerializerOptions { WriteIndented = true }));
 if (Environment.GetEnvironmentVariable("E2E_LATENCY_DRY_RUN") != "1") await UpdateDocsAsync(Path.Combine(root, "docs", "benchmarks.md"), label, md.ToString());

@@ -71,16 +71,6 @@ internal sealed class Stack : IAsyncDisposable
         });
     }
 
-    /// <summary>Starts the simulator as the background load (stopped with the stack).</summary>
-    public ChildProcess StartSimulator(IEnumerable<string> arguments)
-    {
-        var dll = Path.Combine(root, "tools", "Simulator", "bin", "Release", "net10.0", "Monitoring.Simulator.dll");
-        if (!File.Exists(dll)) throw new InvalidOperationException($"missing {dll}: build Release first (dotnet build Monitoring.sln -c Release)");
-        var child = ChildProcess.Start("Simulator", Path.GetDirectoryName(dll)!, ["dotnet", dll, .. arguments], new(), Path.Combine(logs, "simulator.log"));
-        children.Add(child);
-        return child;
-    }
-
     private async Task StartServiceAsync(string name, string url, Dictionary<string, string> common, Dictionary<string, string> own)
     {
         var folder = Path.Combine(root, "services", name, "bin", "Release", "net10.0");

@@ -12,24 +12,17 @@ enough to be measurable); (4) write a table of medians and ratios plus the machi
 docs/benchmarks.md (only between this section's markers) and the raw figures to
 bench/Statistics.Benchmarks/Distribution/results.json.
 """
-import glob
-import json
 import os
-import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import scipy
 import scipy.stats as st
 from scipy.spatial.distance import jensenshannon
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+from compare_common import ROOT, fmt, load_average, machine, median_ms, read_benchmarkdotnet, run_benchmarkdotnet, write_section
 RESULTS = os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Distribution", "results.json")
 BEGIN = "<!-- statistics-distribution:begin -->"
 END = "<!-- statistics-distribution:end -->"
@@ -54,46 +47,11 @@ def write_inputs(folder):
         rng.uniform(0, 1, n).astype("<f8").tofile(os.path.join(folder, f"p_{n}.f64"))
 
 
-def run_benchmarkdotnet(folder, artifacts):
+def run_dotnet(folder, artifacts):
     if REUSE:
         return read_benchmarkdotnet(REUSE)
-    # Tiered compilation off: on this loaded 2-core machine the background tier-up of the library code lagged by
-    # seconds, so the first in-process benchmarks measured tier-0 code (a 0.1 ms KS call read 2-3 ms).
-    env = dict(os.environ, DIST_BENCH_DATA=folder, DOTNET_TieredCompilation="0")
-    cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench", "Statistics.Benchmarks"), "--",
-           "--filter", "*Distribution*", "--exporters", "json", "--artifacts", artifacts]
-    print("running:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, env=env, cwd=ROOT)
-    keep = os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Distribution", "BenchmarkDotNet.Artifacts")
-    shutil.rmtree(keep, ignore_errors=True)
-    shutil.copytree(os.path.join(artifacts, "results"), os.path.join(keep, "results"))
-    return read_benchmarkdotnet(keep)
-
-
-def read_benchmarkdotnet(artifacts):
-    medians = {}
-    for path in glob.glob(os.path.join(artifacts, "results", "*.json")):
-        with open(path) as f:
-            report = json.load(f)
-        for b in report["Benchmarks"]:
-            n = int(re.search(r"N=(\d+)", b["Parameters"]).group(1))
-            medians[(b["Method"], n)] = b["Statistics"]["Median"] / 1e6  # ns -> ms
-    return medians
-
-
-def median_ms(fn, repeats=5, min_batch_seconds=0.2):
-    fn()  # warm-up
-    t0 = time.perf_counter()
-    fn()
-    single = time.perf_counter() - t0
-    number = max(1, int(min_batch_seconds / max(single, 1e-7)))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return float(np.median(samples)) * 1e3
+    return run_benchmarkdotnet("DIST_BENCH_DATA", folder, "*Distribution*", artifacts,
+                               os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Distribution", "BenchmarkDotNet.Artifacts"))
 
 
 # numpy baselines where scipy has no function (same definitions as the tests' reference script)
@@ -195,48 +153,20 @@ def baselines(folder):
     return out
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        with open("/proc/meminfo") as f:
-            kb = int(f.readline().split()[1])
-            mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{cpu}, {os.cpu_count()} logical cores{mem}; {platform.platform()}; .NET SDK {dotnet}; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}")
-
-
-def fmt(ms):
-    return f"{ms * 1e3:.1f} µs" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
+def machine_text():
+    return machine([("numpy", np.__version__), ("scipy", scipy.__version__)])
 
 
 LOAD = []
 
 
-def load_average():
-    try:
-        return "/".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        return "n/a"
-
 
 def write_doc(dotnet, base):
-    lines = [BEGIN, "## Statistics: distribution kernels", "",
+    lines = ["## Statistics: distribution kernels", "",
              "Median time per call of each `libs/Statistics` distribution kernel (BenchmarkDotNet, Release, "
-             "in-process, tiered compilation off, 1 launch, 2 warm-ups, 5 iterations of ≥ 250 ms) and of the scipy / numpy baseline on **the same inputs**, "
+             "in-process, tiered compilation off, 1 launch, 6 warm-ups, 5 iterations of ≥ 250 ms) and of the scipy / numpy baseline on **the same inputs**, "
              "measured in the same run. Ratio = baseline / .NET (> 1: the .NET kernel is faster).", "",
-             f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise. "
+             f"Machine: {machine_text()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise. "
              f"Load average (1/5/15 min) at start {LOAD[0] if LOAD else 'n/a'}, at the end {load_average()}: with more "
              "runnable jobs than cores, absolute times are inflated for both sides; the ratios are the comparable figure.", "",
              "Inputs: continuous kernels N values of N(0, 1) vs N of N(0.05, 1.1²) (a mild drift: KS takes its asymptotic "
@@ -257,19 +187,7 @@ def write_doc(dotnet, base):
     ks = dotnet.get(("KolmogorovSmirnov", 100_000))
     if ks is not None:
         lines += ["", f"KS on 100 000 vs 100 000 values: **{fmt(ks)}** per call (target < 20 ms)."]
-    lines.append(END)
-    section = "\n".join(lines) + "\n"
-
-    text = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section.rstrip("\n") + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(DOC, "w") as f:
-        f.write(text)
-    with open(RESULTS, "w") as f:
-        json.dump({"machine": machine(), "rows": raw}, f, indent=1)
-    print(section)
+    write_section(BEGIN, END, lines, RESULTS, machine_text(), raw)
 
 
 def main():
@@ -278,7 +196,7 @@ def main():
     artifacts = os.path.join(folder, "artifacts")
     try:
         write_inputs(folder)
-        dotnet = run_benchmarkdotnet(folder, artifacts)
+        dotnet = run_dotnet(folder, artifacts)
         base = baselines(folder)
         write_doc(dotnet, base)
     finally:

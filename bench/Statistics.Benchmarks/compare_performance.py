@@ -11,16 +11,10 @@ arrays (median of 5 repeats, each repeat long enough to be measurable); (4) writ
 docs/benchmarks.md (only between this section's markers) and the raw figures to
 bench/Statistics.Benchmarks/Performance/results.json.
 """
-import glob
-import json
 import os
-import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import scipy
@@ -29,8 +23,8 @@ import sklearn
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import brier_score_loss, confusion_matrix, log_loss, roc_auc_score
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+from compare_common import ROOT, fmt, load_average, machine, median_ms, run_benchmarkdotnet, write_section
+
 RESULTS = os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Performance", "results.json")
 BEGIN = "<!-- statistics-performance:begin -->"
 END = "<!-- statistics-performance:end -->"
@@ -48,35 +42,9 @@ def write_inputs(folder):
         rng.normal(0, 1, n).astype("<f8").tofile(os.path.join(folder, f"stream_{n}.f64"))
 
 
-def run_benchmarkdotnet(folder, artifacts):
-    env = dict(os.environ, PERF_BENCH_DATA=folder)
-    cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench", "Statistics.Benchmarks"), "--",
-           "--filter", "*PerformanceBenchmarks*", "--exporters", "json", "--artifacts", artifacts]
-    print("running:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, env=env, cwd=ROOT)
-    medians = {}
-    for path in glob.glob(os.path.join(artifacts, "results", "*.json")):
-        with open(path) as f:
-            report = json.load(f)
-        for b in report["Benchmarks"]:
-            n = int(re.search(r"N=(\d+)", b["Parameters"]).group(1))
-            medians[(b["Method"], n)] = b["Statistics"]["Median"] / 1e6  # ns -> ms
-    return medians
-
-
-def median_ms(fn, repeats=5, min_batch_seconds=0.2):
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    single = time.perf_counter() - t0
-    number = max(1, int(min_batch_seconds / max(single, 1e-7)))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return float(np.median(samples)) * 1e3
+def run_dotnet(folder, artifacts):
+    return run_benchmarkdotnet("PERF_BENCH_DATA", folder, "*PerformanceBenchmarks*", artifacts,
+                               os.path.join(ROOT, "bench", "Statistics.Benchmarks", "Performance", "BenchmarkDotNet.Artifacts"))
 
 
 def delong_fast(scores, labels):
@@ -173,37 +141,17 @@ def baselines(folder):
     return out
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        with open("/proc/meminfo") as f:
-            mem = f", {int(f.readline().split()[1]) / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{cpu}, {os.cpu_count()} logical cores{mem}; {platform.platform()}; .NET SDK {dotnet}; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}")
-
-
-def fmt(ms):
-    return f"{ms * 1e3:.1f} µs" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
+def machine_text():
+    return machine([("numpy", np.__version__), ("scipy", scipy.__version__), ("scikit-learn", sklearn.__version__)])
 
 
 def write_doc(dotnet, base):
-    lines = [BEGIN, "## Statistics: performance kernels", "",
+    lines = ["## Statistics: performance kernels", "",
              "Median time per call of each `libs/Statistics` performance kernel (BenchmarkDotNet, Release, in-process, "
-             "1 launch, 6 warm-ups, 5 iterations of ≥ 250 ms) and of a scikit-learn / numpy baseline on **the same inputs**, "
+             "tiered compilation off, no memory diagnoser, 1 launch, 6 warm-ups, 5 iterations of ≥ 250 ms) and of a scikit-learn / numpy baseline on **the same inputs**, "
              "measured in the same run. Ratio = baseline / .NET (> 1: the .NET kernel is faster).", "",
-             f"Machine: {machine()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise.", "",
+             f"Machine: {machine_text()}. The machine is shared by several jobs and noisy; treat differences below ~1.5× as noise. "
+             f"Load average (1/5/15 min) at start {LOAD[0] if LOAD else 'n/a'}, at the end {load_average()}.", "",
              "Inputs: N scores uniform in [0, 1] with labels Bernoulli(score) (AUROC ≈ 0.83); threshold 0.5; ECE with 10 bins; "
              "isotonic fit on the same N cases; CBPE with the isotonic-calibrated scores; the sequential detectors and the "
              "sketch consume N observations of N(0, 1) per call (CUSUM k = 0.5, h = 5; Page–Hinkley δ = 0.5, λ = 5; ADWIN δ = 0.002; "
@@ -227,27 +175,19 @@ def write_doc(dotnet, base):
                 lines.append(f"| {method} | {n:,} | {fmt(net)} | {label} | {fmt(ms) if ms is not None else '–'} | {ratio} |")
                 raw.append({"kernel": method, "n": n, "dotnet_median_ms": net, "baseline": label,
                             "baseline_median_ms": ms, "ratio": (ms / net) if ms is not None else None})
-    lines.append(END)
-    section = "\n".join(lines) + "\n"
+    write_section(BEGIN, END, lines, RESULTS, machine_text(), raw)
 
-    text = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section.rstrip("\n") + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(DOC, "w") as f:
-        f.write(text)
-    with open(RESULTS, "w") as f:
-        json.dump({"machine": machine(), "rows": raw}, f, indent=1)
-    print(section)
+
+LOAD = []
 
 
 def main():
+    LOAD.append(load_average())
     folder = tempfile.mkdtemp(prefix="perf-bench-")
     artifacts = os.path.join(folder, "artifacts")
     try:
         write_inputs(folder)
-        dotnet = run_benchmarkdotnet(folder, artifacts)
+        dotnet = run_dotnet(folder, artifacts)
         base = baselines(folder)
         write_doc(dotnet, base)
     finally:

@@ -1,31 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using Perfolizer.Horology;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Monitoring.Statistics.Benchmarks.Distribution;
 
-/// <summary>
-/// Short in-process job (the project's file name differs from its assembly name, which BenchmarkDotNet's generated
-/// project cannot follow): 2 warm-ups, 5 iterations of at least 250 ms, so the whole suite runs in minutes.
-/// No MemoryDiagnoser: with the in-process toolchain of BenchmarkDotNet 0.15.8 it made a 0.1 ms KS call measure 2.7 ms.
-/// </summary>
-public sealed class DistributionBenchConfig : ManualConfig
-{
-    public DistributionBenchConfig()
-    {
-        AddJob(Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithLaunchCount(1)
-            .WithWarmupCount(2)
-            .WithIterationCount(5)
-            .WithIterationTime(TimeInterval.FromMilliseconds(250)));
-    }
-}
-
 /// <summary>Two-sample kernels on N reference vs N current values (N(0,1) vs N(0.05,1.1²)).</summary>
-[Config(typeof(DistributionBenchConfig))]
+[Config(typeof(KernelBenchConfig))]
 public class DistributionContinuousBenchmarks
 {
     private double[] _x = [];
@@ -65,7 +43,7 @@ public class DistributionContinuousBenchmarks
 }
 
 /// <summary>Kernels on N categories (counts), N p-values, or a 2×2 table with N observations.</summary>
-[Config(typeof(DistributionBenchConfig))]
+[Config(typeof(KernelBenchConfig))]
 public class DistributionDiscreteBenchmarks
 {
     private long[] _ref = [];
@@ -118,7 +96,7 @@ public class DistributionDiscreteBenchmarks
 }
 
 /// <summary>MMD with 200 permutations on N vs N 16-dimensional vectors (O(N²) per permutation, hence the smaller sizes).</summary>
-[Config(typeof(DistributionBenchConfig))]
+[Config(typeof(KernelBenchConfig))]
 public class DistributionMmdBenchmarks
 {
     private float[][] _x = [];

@@ -1,33 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using Perfolizer.Horology;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Monitoring.Statistics.Benchmarks.Performance;
 
-/// <summary>
-/// Short in-process job (BenchmarkDotNet's generated project cannot follow this project's assembly name): 1 launch,
-/// 6 warm-ups (with 2, the first 1k cases measured up to 80× slower than the same benchmark run alone), 5 iterations of
-/// at least 250 ms.
-/// </summary>
-public sealed class PerformanceBenchConfig : ManualConfig
-{
-    public PerformanceBenchConfig()
-    {
-        AddJob(Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithLaunchCount(1)
-            .WithWarmupCount(6)
-            .WithIterationCount(5)
-            .WithIterationTime(TimeInterval.FromMilliseconds(250)));
-        AddDiagnoser(MemoryDiagnoser.Default);
-    }
-}
-
 /// <summary>Performance, calibration, CBPE and streaming kernels of libs/Statistics at 1k to 1M cases.</summary>
-[Config(typeof(PerformanceBenchConfig))]
+[Config(typeof(KernelBenchConfig))]
 public class PerformanceBenchmarks
 {
     private double[] _scores = [];

@@ -46,6 +46,23 @@ public static class KolmogorovSmirnov
         return TwoSampleSorted(xs, ys, method);
     }
 
+    /// <summary>
+    /// The same test as <see cref="TwoSample(ReadOnlySpan{double}, ReadOnlySpan{double}, KsMethod)"/> with the first sample
+    /// sorted in advance: only <paramref name="y"/> is sorted, and the result (statistic, p-value, method) is bit-identical to
+    /// the unsorted overload on the original values. Use it when one sample (a frozen reference) is tested against many.
+    /// </summary>
+    /// <param name="x">First sample, sorted once with <see cref="SortedSample.Of"/>.</param>
+    /// <param name="y">Second sample (finite values, at least one).</param>
+    /// <param name="method">Exact, asymptotic or scipy's automatic choice.</param>
+    /// <returns>D and its two-sided p-value; <see cref="TestResult.Method"/> is <c>exact</c> or <c>asymptotic</c>.</returns>
+    /// <exception cref="ArgumentException">Empty <paramref name="y"/> or a NaN/±∞ value in it.</exception>
+    public static TestResult TwoSample(SortedSample x, ReadOnlySpan<double> y, KsMethod method = KsMethod.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var ys = DistributionSort.SortedCopy(y, nameof(y));
+        return TwoSampleSorted(x.Values, ys, method);
+    }
+
     /// <summary>The test on samples already sorted ascending (no copy, no validation beyond lengths).</summary>
     internal static TestResult TwoSampleSorted(double[] xs, double[] ys, KsMethod method)
     {

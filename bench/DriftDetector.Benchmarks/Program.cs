@@ -51,17 +51,46 @@ var total = events.Count;
 events = null;
 GC.Collect();
 
-// Baseline 1: raw read of the same rows.
+// Baseline 1: raw read of the same rows, with the CPU time the PostgreSQL backend spent producing them (local server: /proc).
+double serverCpuPerEvent = double.NaN, clientCpuPerEvent = double.NaN;
 var raw = await TimeAsync(async () =>
 {
     await using var conn = new NpgsqlConnection(cs);
     await conn.OpenAsync();
+    var backend = await BackendPidAsync(conn);
+    var serverBefore = ProcessCpuSeconds(backend);
+    var clientBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     await using var cmd = new NpgsqlCommand($"select seq_id, type, data::text from \"{ingestSchema}\".mt_events order by seq_id", conn);
+    long bytes = 0;
+    await using (var reader = await cmd.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync()) bytes += reader.GetString(2).Length;
+    }
+
+    serverCpuPerEvent = (ProcessCpuSeconds(backend) - serverBefore) / total * 1e6;
+    clientCpuPerEvent = (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - clientBefore) / total * 1e6;
+    return bytes;
+});
+
+// Baseline 1b: the same raw read split in two halves on two connections (what the detector's reader does).
+var rawParallel = await TimeAsync(async () =>
+{
+    var counts = await Task.WhenAll(ReadHalfAsync(0, total / 2), ReadHalfAsync(total / 2, long.MaxValue));
+    return counts.Sum();
+});
+
+async Task<long> ReadHalfAsync(long after, long through)
+{
+    await using var conn = new NpgsqlConnection(cs);
+    await conn.OpenAsync();
+    await using var cmd = new NpgsqlCommand($"select seq_id, type, data::text from \"{ingestSchema}\".mt_events where seq_id > @a and seq_id <= @t order by seq_id", conn);
+    cmd.Parameters.AddWithValue("a", after);
+    cmd.Parameters.AddWithValue("t", through);
     await using var reader = await cmd.ExecuteReaderAsync();
     long bytes = 0;
     while (await reader.ReadAsync()) bytes += reader.GetString(2).Length;
     return bytes;
-});
+}
 
 // Baseline 2: the same read plus JSON deserialization into the contract records (what any consumer must do).
 var options = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
@@ -102,12 +131,35 @@ using var host = builder.Build();
 await host.StartAsync();
 var pipeline = host.Services.GetRequiredService<DetectorPipeline>();
 var process = Process.GetCurrentProcess();
-var detector = await TimeAsync(async () =>
+GC.Collect();
+var workingSetBefore = Environment.WorkingSet;
+long detectorPeakWorkingSet = 0, detectorPeakHeap = 0;
+using var sampling = new CancellationTokenSource();
+var sampler = Task.Run(async () =>
+{
+    while (!sampling.IsCancellationRequested)
+    {
+        detectorPeakWorkingSet = Math.Max(detectorPeakWorkingSet, Environment.WorkingSet);
+        detectorPeakHeap = Math.Max(detectorPeakHeap, GC.GetTotalMemory(false));
+        try { await Task.Delay(50, sampling.Token); } catch (OperationCanceledException) { }
+    }
+});
+var clientCpuBefore = process.TotalProcessorTime.TotalSeconds;
+var startUp = await TimeAsync(async () =>
 {
     await pipeline.StartPipelineAsync(CancellationToken.None);
+    return 0L;
+});
+var catchUp = await TimeAsync(async () =>
+{
     await pipeline.CatchUpAsync(TimeSpan.FromMinutes(20), CancellationToken.None);
     return 0L;
 });
+process.Refresh();
+var detectorClientCpuPerEvent = (process.TotalProcessorTime.TotalSeconds - clientCpuBefore) / total * 1e6;
+var detector = (Seconds: startUp.Seconds + catchUp.Seconds, Result: 0L);
+await sampling.CancelAsync();
+await sampler;
 await pipeline.StopPipelineAsync(CancellationToken.None);
 process.Refresh();
 var peakWorkingSet = process.PeakWorkingSet64;
@@ -134,12 +186,20 @@ results.AppendLine();
 results.AppendLine("| measurement | seconds | events/s | ratio to raw read |");
 results.AppendLine("|---|---:|---:|---:|");
 void Row(string name, double seconds) => results.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {seconds:F2} | {total / seconds:N0} | {raw.Seconds / seconds:F2} |");
-Row("baseline: raw read of mt_events (seq, type, data)", raw.Seconds);
-Row("baseline: raw read + JSON deserialization", deserialized.Seconds);
-Row("DriftDetector via Marten subscription (end to end)", detector.Seconds);
+Row("baseline: raw read of mt_events (seq, type, data), 1 connection", raw.Seconds);
+Row("baseline: the same raw read, 2 connections in parallel", rawParallel.Seconds);
+Row("baseline: raw read + JSON deserialization (reflection, 1 connection)", deserialized.Seconds);
+Row("DriftDetector via Marten subscription (end to end, incl. start-up)", detector.Seconds);
+Row("DriftDetector catching up (after start-up)", catchUp.Seconds);
 Row("decision core alone (events in memory)", coreSeconds);
 results.AppendLine();
-results.AppendLine(CultureInfo.InvariantCulture, $"Memory: peak working set of the benchmark process {peakWorkingSet / 1048576.0:F0} MiB (includes the generator's in-memory copy); " +
+results.AppendLine(CultureInfo.InvariantCulture, $"Start-up (schemas, policy, snapshot load, daemon start): {startUp.Seconds:F2} s. " +
+    $"CPU per event: the PostgreSQL backend spent {serverCpuPerEvent:F1} µs producing each row of the raw read (client {clientCpuPerEvent:F1} µs), " +
+    $"so on {Environment.ProcessorCount} cores the server side of the read alone caps any reader at ≈ {Environment.ProcessorCount / serverCpuPerEvent * 1e6:N0} events/s; " +
+    $"the detector process used {detectorClientCpuPerEvent:F1} µs of CPU per event end to end (reads, JSON, decisions, persistence; server side not included).");
+results.AppendLine();
+results.AppendLine(CultureInfo.InvariantCulture, $"Memory: while the detector ran, working set {workingSetBefore / 1048576.0:F0} MiB before → peak {detectorPeakWorkingSet / 1048576.0:F0} MiB, managed heap peak {detectorPeakHeap / 1048576.0:F0} MiB (sampled every 50 ms); " +
+    $"peak working set of the whole benchmark process {peakWorkingSet / 1048576.0:F0} MiB (includes the generator's in-memory copy); " +
     $"detector state serialized {stateHalf / 1024.0:F0} KiB after {inferences / 2} inferences and {stateFull / 1024.0:F0} KiB after {inferences} (bounded by the policy's reservoirs, not by history); stored snapshot {snapshotBytes / 1024.0:F0} KiB.");
 Console.WriteLine(results);
 if (Environment.GetEnvironmentVariable("DRIFT_BENCH_DRY_RUN") != "1")
@@ -200,6 +260,31 @@ static (double Seconds, long HalfBytes, long FullBytes) RunCore(PolicyHistory hi
 
 static long StateBytes(Detector d) => d.State.Deployments.Values.Sum(s =>
     (long)JsonSerializer.SerializeToUtf8Bytes(s, DetectorRunner.StateJson).Length + JsonSerializer.SerializeToUtf8Bytes(s.Reference, DetectorRunner.StateJson).Length);
+
+static async Task<int> BackendPidAsync(NpgsqlConnection conn)
+{
+    await using var cmd = new NpgsqlCommand("select pg_backend_pid()", conn);
+    return (int)(await cmd.ExecuteScalarAsync())!;
+}
+
+// utime + stime of a local process from /proc/<pid>/stat (clock ticks of 1/100 s); NaN where /proc is not readable.
+static double ProcessCpuSeconds(int pid)
+{
+    try
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+    catch (IOException)
+    {
+        return double.NaN;
+    }
+    catch (UnauthorizedAccessException)
+    {
+        return double.NaN;
+    }
+}
 
 static async Task<(double Seconds, long Result)> TimeAsync(Func<Task<long>> work)
 {

@@ -24,6 +24,17 @@ public sealed class DriftDetectorOptions
     [Range(10, 100_000)]
     public int PageSize { get; set; } = 5000;
 
+    /// <summary>Connections reading the next chunks of a handed-out range while the current one is decided (1 = read, then decide).</summary>
+    [Range(1, 8)]
+    public int ReadConnections { get; set; } = 2;
+
+    /// <summary>
+    /// Most recent inferences kept in memory (only the fields the late-label path reads) so a label arriving soon after its
+    /// inference costs no query; older ones are looked up in the store. 0 = always query.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int JoinMemoryInferences { get; set; } = 20_000;
+
     /// <summary>A snapshot of the detector state is written at least every this many events (and whenever a finding changes or a window closes).</summary>
     [Range(100, 10_000_000)]
     public int SnapshotEveryEvents { get; set; } = 50_000;

@@ -51,6 +51,8 @@ public static class Extensions
         });
         services.AddSingleton<DriftMetrics>();
         services.AddSingleton<PolicyRegistry>();
+        services.AddSingleton<IngestRangeReader>();
+        services.AddSingleton<InferenceJoin>();
         services.AddSingleton<DetectorRunner>();
         services.AddSingleton<DetectorPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<DetectorPipeline>());

@@ -17,6 +17,8 @@ internal static class Stores
 {
     public const string SubscriptionName = "DriftDetector";
     public const string InferenceType = "inference_recorded";
+    public const string GroundTruthType = "ground_truth_recorded";
+    public const string ReaderFeedbackType = "reader_feedback_recorded";
     public const string DetectorCheckpointId = "detector";
 
     public static void ConfigureIngest(StoreOptions opts, string connectionString, string schema)

@@ -38,6 +38,7 @@ internal sealed class DetectorPipeline(
             await drift.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             await registry.ActivateAsync(ct);
             await runner.InitializeAsync(ct);
+            runner.ClearStop();
             await ingest.SetProgressAsync(ShardName, runner.LastSequence, ct);
             publisherDaemon = await drift.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Publisher"));
             await publisherDaemon.StartAllAsync();
@@ -58,6 +59,8 @@ internal sealed class DetectorPipeline(
         {
             if (ingestDaemon is { } d)
             {
+                // A range can be long (up to the high-water mark): the runner stops at its next chunk boundary.
+                runner.RequestStop();
                 await d.StopAllAsync();
                 d.Dispose();
                 ingestDaemon = null;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using JasperFx.Events;
 using Marten;
 using Monitoring.Contracts;
 using Monitoring.DriftDetector.Detection;
@@ -7,7 +6,6 @@ using Monitoring.DriftDetector.Findings;
 using Monitoring.DriftDetector.Policies;
 using Monitoring.DriftDetector.Storage;
 using Monitoring.DriftDetector.Telemetry;
-using Npgsql;
 
 namespace Monitoring.DriftDetector.Subscription;
 
@@ -17,14 +15,12 @@ namespace Monitoring.DriftDetector.Subscription;
 /// the state snapshot; on start the subscription is moved back to that checkpoint, and events at or below it are ignored.
 /// </summary>
 internal sealed class DetectorRunner(
-    IngestStore ingest, DriftStore drift, DriftDetectorOptions options, DriftMetrics metrics, ILogger<DetectorRunner> logger)
+    IngestRangeReader reader, InferenceJoin inferences, DriftStore drift, DriftDetectorOptions options, DriftMetrics metrics, ILogger<DetectorRunner> logger)
 {
     internal static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.General)
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
-
-    internal static readonly JsonSerializerOptions IngestJson = new(JsonSerializerDefaults.General) { PropertyNameCaseInsensitive = true };
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private Detector? detector;
@@ -33,6 +29,7 @@ internal sealed class DetectorRunner(
     private long persistedSequence;
     private long lastSequence;
     private long lastPageEnded;
+    private volatile bool stopRequested;
 
     /// <summary>Last ingest sequence applied in memory.</summary>
     public long LastSequence => Interlocked.Read(ref lastSequence);
@@ -68,82 +65,119 @@ internal sealed class DetectorRunner(
 
         detector = new Detector(new PolicyHistory(versions), state, new DetectorLimits(options.MaxPendingLateEvents));
         unsaved.Clear();
+        inferences.Clear();
         Interlocked.Exchange(ref lastSequence, state.LastSequence);
         Interlocked.Exchange(ref persistedSequence, state.LastSequence);
         logger.LogInformation("Detector initialized at sequence {Sequence} with {Versions} policy version(s)", state.LastSequence, versions.Count);
     }
 
-    /// <summary>Applies one page of ingest events in sequence order and persists when something was decided.</summary>
-    public async Task ProcessAsync(IReadOnlyList<IEvent> events, long ceiling, CancellationToken ct)
+    /// <summary>
+    /// Applies the events of the sequence range (<paramref name="floor"/>, <paramref name="ceiling"/>] that the daemon handed out,
+    /// chunk by chunk in sequence order (the next chunks are read while the current one is decided), and persists whenever
+    /// something was decided. Events at or below the detector's checkpoint are not read again. Stops between chunks when
+    /// <see cref="RequestStop"/> was called (the state stays consistent at the chunk boundary; the rest of the range is read
+    /// again after the restart, from the checkpoint).
+    /// </summary>
+    public async Task ProcessRangeAsync(long floor, long ceiling, CancellationToken ct)
     {
         await gate.WaitAsync(ct);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var stoppedAtBoundary = false;
         try
         {
             var d = detector ?? throw new InvalidOperationException("The detector is not initialized.");
-            var windowsBefore = d.State.Deployments.Values.Sum(x => x.ClosedWindows);
-            var joins = await LookUpInferencesAsync(events, d.State.LastSequence, ct);
-            var looked = System.Diagnostics.Stopwatch.GetTimestamp();
-            foreach (var e in events)
+            var from = Math.Max(floor, d.State.LastSequence);
+            if (from < ceiling)
             {
-                if (e.Sequence <= d.State.LastSequence) continue;
-                switch (e.Data)
+                await foreach (var chunk in reader.ReadAsync(from, ceiling, ct))
                 {
-                    case InferenceRecorded i:
-                        d.Inference(e.Sequence, i);
-                        break;
-                    case GroundTruthRecorded g:
-                        d.GroundTruth(e.Sequence, g, Join(joins, e.StreamKey ?? g.InferenceId, e.Sequence));
-                        break;
-                    case ReaderFeedbackRecorded f:
-                        d.ReaderFeedback(e.Sequence, f, Join(joins, e.StreamKey ?? f.InferenceId, e.Sequence));
-                        break;
-                    default:
-                        d.Skip(e.Sequence);
-                        break;
+                    await ApplyChunkAsync(d, chunk, ct);
+                    if (stopRequested)
+                    {
+                        stoppedAtBoundary = true;
+                        throw new OperationCanceledException("The detector is stopping; the rest of the range is read again after the restart.");
+                    }
                 }
             }
 
-            // Events of other types inside the page's range were filtered out by the daemon: the range is still fully applied.
-            d.Skip(ceiling);
-            metrics.EventsProcessed(events.Count);
-            var emitted = d.TakeEmitted();
-            foreach (var key in d.TakeDirty()) unsaved.Add(key);
-            Interlocked.Exchange(ref lastSequence, d.State.LastSequence);
-            var decided = System.Diagnostics.Stopwatch.GetTimestamp();
-            var windowsClosed = d.State.Deployments.Values.Sum(x => x.ClosedWindows) != windowsBefore;
-            var persisted = false;
-            if (emitted.Count > 0 || windowsClosed || d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
-            {
-                await PersistAsync(d, emitted, ct);
-                persisted = true;
-            }
-
             LastError = null;
-            if (logger.IsEnabled(LogLevel.Debug))
-            {
-                var now = System.Diagnostics.Stopwatch.GetTimestamp();
-                logger.LogDebug("Page of {Count} events up to {Ceiling}: {Busy:F0} ms in the detector (join lookup {Lookup:F0} ms, decisions {Decide:F0} ms, {Emitted} emitted, persisted {Persisted}), {Idle:F0} ms since the previous page",
-                    events.Count, ceiling, System.Diagnostics.Stopwatch.GetElapsedTime(started, now).TotalMilliseconds,
-                    System.Diagnostics.Stopwatch.GetElapsedTime(started, looked).TotalMilliseconds,
-                    System.Diagnostics.Stopwatch.GetElapsedTime(looked, decided).TotalMilliseconds, emitted.Count, persisted,
-                    lastPageEnded == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(lastPageEnded, started).TotalMilliseconds);
-                lastPageEnded = now;
-            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!stoppedAtBoundary)
         {
-            LastError = ex;
-            metrics.PageFailed();
-            logger.LogError(ex, "Detector failed on a page of {Count} events; the subscription retries it from the last checkpoint", events.Count);
+            if (ex is not OperationCanceledException)
+            {
+                LastError = ex;
+                metrics.PageFailed();
+                logger.LogError(ex, "Detector failed on the range ({Floor}, {Ceiling}]; the subscription retries it from the last checkpoint", floor, ceiling);
+            }
 
-            // The in-memory state may hold part of the failed page: reload from the last consistent snapshot.
-            await InitializeAsync(ct);
+            // The in-memory state may hold part of a chunk, or findings taken but not committed: reload the last snapshot.
+            await InitializeAsync(CancellationToken.None);
             throw;
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>Asks a range in progress to stop at the next chunk boundary (before the daemon is stopped, which waits for it).</summary>
+    public void RequestStop() => stopRequested = true;
+
+    /// <summary>Clears <see cref="RequestStop"/> when the pipeline starts again.</summary>
+    public void ClearStop() => stopRequested = false;
+
+    private async Task ApplyChunkAsync(Detector d, IngestChunk chunk, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var windowsBefore = d.State.Deployments.Values.Sum(x => x.ClosedWindows);
+        var missing = await inferences.LookUpMissingAsync(chunk.Events, d.State.LastSequence, ct);
+        var looked = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var e in chunk.Events)
+        {
+            if (e.Sequence <= d.State.LastSequence) continue;
+            switch (e.Data)
+            {
+                case InferenceRecorded i:
+                    d.Inference(e.Sequence, i);
+                    inferences.Remember(e.StreamKey, e.Sequence, i);
+                    break;
+                case GroundTruthRecorded g:
+                    d.GroundTruth(e.Sequence, g, inferences.Join(missing, e.StreamKey, e.Sequence));
+                    break;
+                case ReaderFeedbackRecorded f:
+                    d.ReaderFeedback(e.Sequence, f, inferences.Join(missing, e.StreamKey, e.Sequence));
+                    break;
+                default:
+                    d.Skip(e.Sequence);
+                    break;
+            }
+        }
+
+        // Events of other types inside the chunk's range are not read: the range is still fully applied.
+        d.Skip(chunk.Through);
+        inferences.Trim();
+        metrics.EventsProcessed(chunk.Events.Length);
+        var emitted = d.TakeEmitted();
+        foreach (var key in d.TakeDirty()) unsaved.Add(key);
+        Interlocked.Exchange(ref lastSequence, d.State.LastSequence);
+        var decided = System.Diagnostics.Stopwatch.GetTimestamp();
+        var windowsClosed = d.State.Deployments.Values.Sum(x => x.ClosedWindows) != windowsBefore;
+        var persisted = false;
+        if (emitted.Count > 0 || windowsClosed || d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
+        {
+            await PersistAsync(d, emitted, ct);
+            persisted = true;
+        }
+
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            logger.LogDebug("Chunk of {Count} events up to {Ceiling}: {Busy:F0} ms in the detector (join lookup {Lookup:F0} ms for {Missing} not in memory, decisions {Decide:F0} ms, {Emitted} emitted, persisted {Persisted}), {Idle:F0} ms waiting for the read since the previous chunk",
+                chunk.Events.Length, chunk.Through, System.Diagnostics.Stopwatch.GetElapsedTime(started, now).TotalMilliseconds,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started, looked).TotalMilliseconds, missing.Count,
+                System.Diagnostics.Stopwatch.GetElapsedTime(looked, decided).TotalMilliseconds, emitted.Count, persisted,
+                lastPageEnded == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(lastPageEnded, started).TotalMilliseconds);
+            lastPageEnded = now;
         }
     }
 
@@ -162,43 +196,6 @@ internal sealed class DetectorRunner(
         {
             gate.Release();
         }
-    }
-
-    private static JoinedInference? Join(Dictionary<string, JoinedInference> joins, string inferenceId, long sequence) =>
-        joins.TryGetValue(inferenceId, out var j) && j.Sequence < sequence ? j : null;
-
-    /// <summary>
-    /// Finds, in one query, the inference of every ground truth / feedback event of the page: the store is the join table, so the
-    /// detector keeps no per-inference cache (bounded memory) and the join is the same on every replay.
-    /// </summary>
-    private async Task<Dictionary<string, JoinedInference>> LookUpInferencesAsync(IReadOnlyList<IEvent> events, long after, CancellationToken ct)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (e.Sequence <= after) continue;
-            if (e.Data is GroundTruthRecorded g) ids.Add(e.StreamKey ?? g.InferenceId);
-            else if (e.Data is ReaderFeedbackRecorded f) ids.Add(e.StreamKey ?? f.InferenceId);
-        }
-
-        var result = new Dictionary<string, JoinedInference>(StringComparer.Ordinal);
-        if (ids.Count == 0) return result;
-        await using var conn = await ingest.DataSource.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand(
-            $"select stream_id, seq_id, data from \"{options.IngestSchema}\".mt_events where stream_id = any(@ids) and type = @type order by seq_id", conn);
-        cmd.Parameters.AddWithValue("ids", ids.ToArray());
-        cmd.Parameters.AddWithValue("type", Stores.InferenceType);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var id = reader.GetString(0);
-            if (result.ContainsKey(id)) continue;
-            var data = JsonSerializer.Deserialize<InferenceRecorded>(reader.GetString(2), IngestJson)
-                ?? throw new InvalidOperationException($"Inference '{id}' at sequence {reader.GetInt64(1)} has empty data.");
-            result[id] = new JoinedInference(reader.GetInt64(1), data);
-        }
-
-        return result;
     }
 
     private async Task PersistAsync(Detector d, List<object> emitted, CancellationToken ct)

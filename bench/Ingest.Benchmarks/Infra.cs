@@ -222,12 +222,12 @@ internal static class Report
         text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}. Load average at the end (1/5/15 min, other jobs included): {File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Aggregate((a, b) => a + " / " + b)}.");
         text.AppendLine(CultureInfo.InvariantCulture, $"N = {options.Events:N0} inference events per run. Raw COPY baseline: {copy.EventsPerSecond:N0} rows/s before, {copyAgain.EventsPerSecond:N0} rows/s after the end-to-end runs (mean {baseline:N0} used for the ratio).");
         text.AppendLine();
-        text.AppendLine("| items per AMQP message | end-to-end events/s | ratio to raw COPY | publish→commit p50 | p95 | p99 | max | publish rate (confirmed) | mean events per append transaction | mean append transaction | CPU s: Ingest / RabbitMQ / PostgreSQL / machine busy (of 2 cores × wall) | stored events / distinct streams |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        text.AppendLine("| items per AMQP message | warm-up events | end-to-end events/s | ratio to raw COPY | Ingest CPU per event | publish→commit p50 | p95 | p99 | max | publish rate (confirmed) | mean events per append transaction | mean append transaction | CPU s: Ingest / RabbitMQ / PostgreSQL / machine busy (of 2 cores × wall) | stored events / distinct streams |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var r in runs)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.BatchSize} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / baseline:F2} | {r.P50Ms:N0} ms | {r.P95Ms:N0} ms | {r.P99Ms:N0} ms | {r.MaxMs:N0} ms | {r.PublishPerSecond:N0}/s | {r.MeanAppendBatch:N0} | {r.MeanAppendMs:N0} ms | {r.IngestCpuSeconds:F1} / {r.RabbitCpuSeconds:F1} / {r.PostgresCpuSeconds:F1} / {r.MachineBusySeconds:F1} of {2 * r.Seconds:F1} | {r.StoredEvents:N0} / {r.DistinctStreams:N0} |");
+                $"| {r.BatchSize} | {r.Warmup:N0} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / baseline:F2} | {r.IngestCpuMicrosPerEvent:N0} µs | {r.P50Ms:N0} ms | {r.P95Ms:N0} ms | {r.P99Ms:N0} ms | {r.MaxMs:N0} ms | {r.PublishPerSecond:N0}/s | {r.MeanAppendBatch:N0} | {r.MeanAppendMs:N0} ms | {r.IngestCpuSeconds:F1} / {r.RabbitCpuSeconds:F1} / {r.PostgresCpuSeconds:F1} / {r.MachineBusySeconds:F1} of {2 * r.Seconds:F1} | {r.StoredEvents:N0} / {r.DistinctStreams:N0} |");
         }
 
         return text.ToString();

@@ -15,6 +15,7 @@
 #   own stream, so the CXR events are the same bytes as in a run with all models) E2E_MAGNITUDE (1)
 #   E2E_REFERENCE_COUNT: run with a copy of deploy/policies/cxr-triage.yaml whose reference.count is this (a
 #   higher-volume network needs a proportionally larger first-events reference to cover the same days)
+#   E2E_SIM_ARGS: extra simulator options (e.g. "--subgroup sex=F" for subgroup-decay)
 #   E2E_BUILD=1 to build Release first; E2E_LABEL: suffix of the raw folder (e.g. "-60d" for a longer null run
 #   kept beside the default one). E2E_SCORE=0 skips scoring (run in pieces, score once at the end).
 # Writes bench/EndToEnd/results/raw/<scenario><label>/seed-<N>/ (manifest, findings, deployments, inference
@@ -116,10 +117,10 @@ for SEED in "${SEEDS[@]}"; do
   log "$s seed $SEED: clean slate"
   clean_slate
   start_services
-  log "$s seed $SEED: simulator ($DAYS days, change on day $CHANGE_DAY, volume $VOLUME, models $MODELS, magnitude $MAGNITUDE)"
+  log "$s seed $SEED: simulator ($DAYS days, change on day $CHANGE_DAY, volume $VOLUME, models $MODELS, magnitude $MAGNITUDE ${E2E_SIM_ARGS:-})"
   t0=$(date +%s.%N)
   dotnet "$SIM" --scenario "$s" --days "$DAYS" --change-day "$CHANGE_DAY" --seed "$SEED" --volume "$VOLUME" \
-    --models "$MODELS" --magnitude "$MAGNITUDE" --sink http \
+    --models "$MODELS" --magnitude "$MAGNITUDE" ${E2E_SIM_ARGS:-} --sink http \
     --url http://127.0.0.1:5080 --api-key dev-producer-key --manifest "$R/manifest.json" >"$R/simulator.log" 2>&1 ||
     { echo "simulator failed:"; tail -20 "$R/simulator.log"; exit 1; }
   t1=$(date +%s.%N)

@@ -15,6 +15,13 @@ using Monitoring.Ingest.Benchmarks;
 // process in steady state (JIT done, hot paths tiered up) as a long-running service is; 0 measures a cold process.
 //
 //   dotnet run -c Release --project bench/Ingest.Benchmarks -- [--events 100000] [--batches 1,100] [--warmup 0] [--out path]
+if (args is ["stages", ..])
+{
+    // In-process CPU per event of each consumer stage (no RabbitMQ): dotnet run ... -- stages [events]
+    Console.WriteLine(await Stages.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000));
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 var machine = Machine.Describe();
 Console.WriteLine(machine);

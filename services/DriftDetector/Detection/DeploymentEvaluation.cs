@@ -37,6 +37,10 @@ internal sealed partial class DeploymentRuntime
         var rows = new List<Row>();
         var reference = State.Reference;
         var min = P.MinSample;
+
+        // The numeric comparisons are independent pure functions: compute them in parallel, then assemble the rows in the
+        // same ordinal (scope, signal) order as always, so the output does not depend on the schedule.
+        var jobs = new List<(int Row, string Scope, SignalDef Signal, SortedSample? Reference, List<double> RefValues, List<double> Current)>();
         foreach (var si in OrderedScopes())
         {
             var scope = State.ScopeKeys[si];
@@ -53,8 +57,8 @@ internal sealed partial class DeploymentRuntime
                     continue;
                 }
 
-                var cmp = SignalTests.Numeric(n.Method, rv!, cv!);
-                rows.Add(Drift(scope, n.Name, n.Method, cmp, nr, nc));
+                jobs.Add((rows.Count, scope, n, SortedReference(si, n, rv!), rv!, cv!));
+                rows.Add(null!);
             }
 
             foreach (var k in Policy.Categorical)
@@ -74,6 +78,18 @@ internal sealed partial class DeploymentRuntime
             }
         }
 
+        var results = new Comparison[jobs.Count];
+        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
+        {
+            var job = jobs[j];
+            results[j] = SignalTests.Numeric(job.Signal.Method, job.RefValues, job.Current, job.Reference);
+        });
+        for (var j = 0; j < jobs.Count; j++)
+        {
+            var job = jobs[j];
+            rows[job.Row] = Drift(job.Scope, job.Signal.Name, job.Signal.Method, results[j], job.RefValues.Count, job.Current.Count);
+        }
+
         if (P.Signals.Embedding.Enabled)
         {
             var re = reference.Scopes.Count > 0 ? reference.Scopes[0].Embeddings : null;
@@ -91,6 +107,22 @@ internal sealed partial class DeploymentRuntime
         }
 
         Decide(rows, window.Bounds.ToContract(), sequence);
+    }
+
+    /// <summary>
+    /// The frozen reference sample of a (scope, numeric signal), sorted once for the KS-based methods and kept for every later
+    /// window (never stored: it is rebuilt identically from the reference after a restart). Null while the reference is open.
+    /// </summary>
+    private SortedSample? SortedReference(int si, SignalDef n, List<double> values)
+    {
+        if (!State.Reference.Frozen || n.Method is not ("ks" or "cvm")) return null;
+        var key = (si, n.Slot);
+        if (!sortedReference.TryGetValue(key, out var sorted))
+        {
+            sortedReference[key] = sorted = SortedSample.Of(CollectionsMarshal.AsSpan(values));
+        }
+
+        return sorted;
     }
 
     private Row Drift(string scope, string signal, string method, Comparison cmp, long nr, long nc) => new()

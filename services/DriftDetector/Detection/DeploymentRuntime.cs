@@ -41,6 +41,7 @@ internal sealed partial class DeploymentRuntime
     private readonly string?[] categoricalValues;
     private readonly List<int> scopes = [];
     private readonly string[] groupValues = new string[8];
+    private readonly Dictionary<(int Scope, int Slot), SortedSample> sortedReference = [];
     private double? sequentialThreshold;
 
     public DeploymentRuntime(DeploymentState state, CompiledPolicy policy, List<object> emitted)

@@ -14,7 +14,9 @@ internal static class SignalTests
 {
     public const string Other = "(other)";
 
-    public static Comparison Numeric(string method, List<double> reference, List<double> current)
+    /// <summary>Compares two samples; <paramref name="sortedReference"/> (the same values as <paramref name="reference"/>, sorted
+    /// once) saves the KS-based methods a sort and gives bit-identical results.</summary>
+    public static Comparison Numeric(string method, List<double> reference, List<double> current, SortedSample? sortedReference = null)
     {
         var r = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(reference);
         var c = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(current);
@@ -23,7 +25,8 @@ internal static class SignalTests
             case "cvm":
             {
                 var t = CramerVonMises.TwoSample(r, c);
-                return new Comparison(t.Statistic, t.PValue, KolmogorovSmirnov.TwoSample(r, c).Statistic);
+                var ks = sortedReference is null ? KolmogorovSmirnov.TwoSample(r, c) : KolmogorovSmirnov.TwoSample(sortedReference, c);
+                return new Comparison(t.Statistic, t.PValue, ks.Statistic);
             }
             case "mann-whitney":
             {
@@ -43,7 +46,7 @@ internal static class SignalTests
             }
             default:
             {
-                var t = KolmogorovSmirnov.TwoSample(r, c);
+                var t = sortedReference is null ? KolmogorovSmirnov.TwoSample(r, c) : KolmogorovSmirnov.TwoSample(sortedReference, c);
                 return new Comparison(t.Statistic, t.PValue, t.Statistic);
             }
         }

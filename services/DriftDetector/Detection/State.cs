@@ -167,6 +167,7 @@ internal sealed class LabelAccumulator
     public long FalsePositives { get; set; }
     public long TrueNegatives { get; set; }
     public long FalseNegatives { get; set; }
+    [System.Text.Json.Serialization.JsonConverter(typeof(CompactDoubles))]
     public List<double> Scores { get; set; } = [];
     public List<bool> Truth { get; set; } = [];
     public long PairsSeen { get; set; }
@@ -200,6 +201,7 @@ internal sealed class LabelAccumulator
 /// <summary>Fixed-capacity uniform sample (Algorithm R) with its own seeded generator, so the sample is reproducible.</summary>
 internal sealed class Reservoir
 {
+    [System.Text.Json.Serialization.JsonConverter(typeof(CompactDoubles))]
     public List<double> Values { get; set; } = [];
     public long Seen { get; set; }
     public ulong Rng { get; set; }

@@ -92,6 +92,7 @@ internal sealed class InferenceJoin(IngestStore ingest, DriftDetectorOptions opt
         return result;
     }
 
-    private static InferenceRecorded Slim(InferenceRecorded i) =>
+    /// <summary>The inference without what the late-label path never reads (features, embedding, patient pseudonym).</summary>
+    internal static InferenceRecorded Slim(InferenceRecorded i) =>
         i with { Features = NoFeatures, Embedding = null, Patient = i.Patient with { PseudoId = "" } };
 }

@@ -23,6 +23,9 @@ internal sealed class CoreHarness
     }
 
     public PolicyHistory Policies { get; }
+
+    /// <summary>Join labels to the slim copy the runner keeps in memory (<see cref="InferenceJoin.Slim"/>) instead of the full inference.</summary>
+    public bool SlimJoin { get; init; }
     public Detector Detector { get; private set; }
     public long Sequence { get; private set; }
     public List<object> Emitted { get; } = [];
@@ -50,7 +53,7 @@ internal sealed class CoreHarness
         switch (data)
         {
             case InferenceRecorded i:
-                inferences.TryAdd(i.InferenceId, new JoinedInference(sequence, i));
+                inferences.TryAdd(i.InferenceId, new JoinedInference(sequence, SlimJoin ? InferenceJoin.Slim(i) : i));
                 inferenceIndexBySequence[sequence] = inferenceCount++;
                 Detector.Inference(sequence, i);
                 break;

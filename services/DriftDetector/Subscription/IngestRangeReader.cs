@@ -7,8 +7,10 @@ using NpgsqlTypes;
 
 namespace Monitoring.DriftDetector.Subscription;
 
-/// <summary>One event of the Ingest store as the detector needs it: sequence, stream key and the deserialized contract record.</summary>
-internal readonly record struct IngestEvent(long Sequence, string StreamKey, object Data);
+/// <summary>One event of the Ingest store as the detector needs it: sequence, stream key and the deserialized contract record (a class, so
+/// that a chunk's array of references stays below the large-object heap threshold; an array of 24-byte structs per 5,000-event chunk
+/// landed there and forced a gen-2 collection every few chunks).</summary>
+internal sealed record IngestEvent(long Sequence, string StreamKey, object Data);
 
 /// <summary>A contiguous slice (<see cref="After"/>, <see cref="Through"/>] of the Ingest sequence, with its events in order.</summary>
 internal sealed record IngestChunk(long After, long Through, IngestEvent[] Events);

@@ -27,6 +27,8 @@ internal static class Stages
             .ToArray();
         var single = Enumerable.Range(0, Math.Min(events, 20_000)).Select(i => Encoding.UTF8.GetBytes(Payload.Inference(i).ToJsonString())).ToArray();
         var text = new StringBuilder();
+        text.AppendLine("| stage | events | process CPU per event | wall per event | allocated per event |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
 
         // Parse + validate + hash: the consumer's work before the store, as the AMQP path runs it.
         for (var warm = 0; warm < 2; warm++)
@@ -73,6 +75,7 @@ internal static class Stages
                 var slice = warm == 0 ? items[..(items.Length / 4)] : items[(items.Length / 4)..];
                 var started = Stopwatch.GetTimestamp();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
                 var outcomes = await Task.WhenAll(slice.Select(i => writer.AppendAsync(i, origin, CancellationToken.None)));
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 if (outcomes.Any(o => o.Outcome != AppendOutcome.Stored))
@@ -82,7 +85,8 @@ internal static class Stages
 
                 if (warm == 1)
                 {
-                    Line(text, "store (duplicate check + COPY via EventWriter)", slice.Length, cpuUsed, Stopwatch.GetElapsedTime(started));
+                    Line(text, "store (duplicate check + COPY via EventWriter)", slice.Length, cpuUsed, Stopwatch.GetElapsedTime(started),
+                        GC.GetTotalAllocatedBytes(precise: true) - allocated);
                 }
             }
         }
@@ -101,18 +105,19 @@ internal static class Stages
         GC.Collect();
         var started = Stopwatch.GetTimestamp();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         action();
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (report)
         {
-            Line(text, name, events, cpuUsed, Stopwatch.GetElapsedTime(started));
+            Line(text, name, events, cpuUsed, Stopwatch.GetElapsedTime(started), GC.GetTotalAllocatedBytes(precise: true) - allocated);
         }
     }
 
-    private static void Line(StringBuilder text, string name, int events, TimeSpan cpu, TimeSpan wall)
+    private static void Line(StringBuilder text, string name, int events, TimeSpan cpu, TimeSpan wall, long allocated)
     {
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {events:N0} | {cpu.TotalMicroseconds / events:F1} µs | {wall.TotalMicroseconds / events:F1} µs |");
+            $"| {name} | {events:N0} | {cpu.TotalMicroseconds / events:F1} µs | {wall.TotalMicroseconds / events:F1} µs | {allocated / events:N0} B |");
         Console.WriteLine(line);
         text.AppendLine(line);
     }

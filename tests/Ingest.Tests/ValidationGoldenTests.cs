@@ -175,6 +175,28 @@ public sealed class ValidationGoldenTests
             yield return new($"inference shape {shapeName}", EventKind.Inference, item.ToJsonString());
         }
 
+        // Property names read in place or not: escaped, non-ASCII, very long, with a trailing line feed.
+        var plain = Samples.Inference("inf-3").ToJsonString();
+        yield return new("escaped allowed name", EventKind.Inference, plain.Replace("\"site\"", "\"\\u0073ite\"", StringComparison.Ordinal));
+        yield return new("escaped forbidden name", EventKind.Inference, plain.Replace("\"latencyMs\"", "\"latencyMs\":1,\"\\u0070atientName\"", StringComparison.Ordinal));
+        yield return new("escaped forbidden key in features", EventKind.Inference, plain.Replace("\"imageQuality\"", "\"m\\u0072n\"", StringComparison.Ordinal));
+        foreach (var key in new[] { "naïve", "ＭＲＮ", "Ｍrn", "abc\n", "\n", "a\nb", new string('k', 129), new string('k', 128), "patient name", "PATIENT_NAME", "e-mail", "dob " })
+        {
+            var inFeatures = Samples.Inference("inf-3");
+            inFeatures["features"]![key] = 0.5;
+            yield return new($"feature key {key}", EventKind.Inference, inFeatures.ToJsonString());
+            var onTop = Samples.Inference("inf-3");
+            onTop[key] = 1;
+            yield return new($"top-level key {key}", EventKind.Inference, onTop.ToJsonString());
+        }
+
+        foreach (var text in new[] { "Dr.\u2003Smith", "Mr\tSmith", "Ms\u00a0x", "a@b.cd", "a@b", "1.2.3.4", "1.2.3.4.5", "١٢٣٤-٠١-٠٢", "12-1-99", "123456", "12 34 56 7" })
+        {
+            var item = Samples.Inference("inf-3");
+            item["study"]!["protocol"] = text;
+            yield return new($"protocol {text}", EventKind.Inference, item.ToJsonString());
+        }
+
         var mixed = Samples.Array([Samples.Inference("m-1"), Samples.GroundTruth("m-1", "x"), Samples.Inference("m-1")]);
         yield return new("mixed kinds in an inference batch", EventKind.Inference, mixed.ToJsonString());
         yield return new("labels with identifiers", EventKind.GroundTruth, Samples.GroundTruth("g-1", "ok", "jane@x.org", "1234567", "ok").ToJsonString());

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -18,15 +19,15 @@ public static partial class ContractValidator
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private static readonly HashSet<string> InferenceFields =
-        ["inferenceId", "occurredAt", "model", "site", "study", "patient", "prediction", "features", "embedding", "latencyMs"];
-    private static readonly HashSet<string> ModelFields = ["id", "version"];
-    private static readonly HashSet<string> StudyFields =
-        ["modality", "bodyPartExamined", "manufacturer", "manufacturerModelName", "viewPosition", "protocol"];
-    private static readonly HashSet<string> PatientFields = ["pseudoId", "ageBand", "age", "sex", "ethnicity"];
-    private static readonly HashSet<string> PredictionFields = ["scores", "predictedLabels", "threshold"];
-    private static readonly HashSet<string> GroundTruthFields = ["inferenceId", "labels", "source", "recordedAt"];
-    private static readonly HashSet<string> FeedbackFields = ["inferenceId", "readerPseudoId", "action", "recordedAt"];
+    private static readonly FieldNames InferenceFields =
+        new("inferenceId", "occurredAt", "model", "site", "study", "patient", "prediction", "features", "embedding", "latencyMs");
+    private static readonly FieldNames ModelFields = new("id", "version");
+    private static readonly FieldNames StudyFields =
+        new("modality", "bodyPartExamined", "manufacturer", "manufacturerModelName", "viewPosition", "protocol");
+    private static readonly FieldNames PatientFields = new("pseudoId", "ageBand", "age", "sex", "ethnicity");
+    private static readonly FieldNames PredictionFields = new("scores", "predictedLabels", "threshold");
+    private static readonly FieldNames GroundTruthFields = new("inferenceId", "labels", "source", "recordedAt");
+    private static readonly FieldNames FeedbackFields = new("inferenceId", "readerPseudoId", "action", "recordedAt");
 
     /// <summary>Maximum number of entries in <c>features</c>.</summary>
     public const int MaxFeatures = 256;
@@ -62,9 +63,30 @@ public static partial class ContractValidator
         return new ValidItem(kind, inferenceId, result, Hash(result));
     }
 
+    [ThreadStatic] private static ArrayBufferWriter<byte>? hashBuffer;
+    [ThreadStatic] private static Utf8JsonWriter? hashWriter;
+
     /// <summary>Lowercase hex SHA-256 of the canonical JSON of a contract record.</summary>
-    public static string Hash(object record) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(record, record.GetType(), CanonicalJson)));
+    public static string Hash(object record)
+    {
+        // The same bytes as JsonSerializer.SerializeToUtf8Bytes(record, type, CanonicalJson), written into a buffer
+        // reused by this thread instead of a fresh array per item.
+        var buffer = hashBuffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = hashWriter ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = CanonicalJson.Encoder, Indented = CanonicalJson.WriteIndented });
+        writer.Reset(buffer);
+        JsonSerializer.Serialize(writer, record, record.GetType(), CanonicalJson);
+        writer.Flush();
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, digest);
+        if (buffer.Capacity > 1 << 20)
+        {
+            hashBuffer = null; // an unusually large item (a long embedding): do not keep its buffer
+            hashWriter = null;
+        }
+
+        return Convert.ToHexStringLower(digest);
+    }
 
     private static InferenceRecorded? ReadInference(ItemReader r, JsonElement item, string path, DateTimeOffset now)
     {
@@ -271,7 +293,6 @@ public static partial class ContractValidator
 
     private static (float[]? Value, bool Invalid) ReadEmbedding(ItemReader r, JsonElement item, string path)
     {
-        var embeddingPath = JsonPath.Property(path, "embedding");
         if (ItemReader.Get(item, "embedding") is not { } embedding)
         {
             return (null, false);
@@ -279,14 +300,14 @@ public static partial class ContractValidator
 
         if (embedding.ValueKind != JsonValueKind.Array)
         {
-            r.Error(embeddingPath, $"must be an array of numbers, found {ItemReader.Describe(embedding)}");
+            r.Error(JsonPath.Property(path, "embedding"), $"must be an array of numbers, found {ItemReader.Describe(embedding)}");
             return (null, true);
         }
 
         var length = embedding.GetArrayLength();
         if (length is 0 or > InferenceRecorded.MaxEmbeddingLength)
         {
-            r.Error(embeddingPath, $"must have 1 to {InferenceRecorded.MaxEmbeddingLength} components, found {length}");
+            r.Error(JsonPath.Property(path, "embedding"), $"must have 1 to {InferenceRecorded.MaxEmbeddingLength} components, found {length}");
             return (null, true);
         }
 
@@ -296,7 +317,7 @@ public static partial class ContractValidator
         {
             if (component.ValueKind != JsonValueKind.Number || !component.TryGetSingle(out var f) || !float.IsFinite(f))
             {
-                r.Error($"{embeddingPath}[{i}]", "must be a finite number (single precision)");
+                r.Error($"{JsonPath.Property(path, "embedding")}[{i}]", "must be a finite number (single precision)");
                 return (null, true);
             }
 

@@ -19,7 +19,7 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         Errors.Add(new ValidationError(Index, path, reason, message));
 
     /// <summary>Checks that <paramref name="element"/> is an object with only the allowed properties.</summary>
-    public bool Object(JsonElement element, string path, IReadOnlySet<string> allowed)
+    public bool Object(JsonElement element, string path, FieldNames allowed)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -27,12 +27,16 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             return false;
         }
 
+        Span<char> buffer = stackalloc char[PropertyNames.MaxInPlace];
         foreach (var property in element.EnumerateObject())
         {
-            if (!allowed.Contains(property.Name) && !PrivacyGuard.IsForbiddenName(property.Name))
+            var known = PropertyNames.TryRead(property, buffer, out var length)
+                ? allowed.Contains(buffer[..length])
+                : allowed.Contains(property.Name);
+            if (!known && !PrivacyGuard.IsForbiddenName(property))
             {
                 Error(JsonPath.Property(path, property.Name),
-                    $"unknown property '{property.Name}' (contract v1 is closed; allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))})");
+                    $"unknown property '{property.Name}' (contract v1 is closed; allowed: {allowed.Listed})");
             }
         }
 
@@ -47,12 +51,12 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
     public string? String(JsonElement obj, string path, string name, bool required, int maxLength,
         Regex? pattern = null, string? patternHint = null, bool freeText = false)
     {
-        var fieldPath = JsonPath.Property(path, name);
+        // Paths are built only for an error: a valid item allocates none.
         if (Get(obj, name) is not { } value)
         {
             if (required)
             {
-                Error(fieldPath, "is required");
+                Error(JsonPath.Property(path, name), "is required");
             }
 
             return null;
@@ -60,32 +64,32 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Error(fieldPath, $"must be a string, found {Describe(value)}");
+            Error(JsonPath.Property(path, name), $"must be a string, found {Describe(value)}");
             return null;
         }
 
         var text = value.GetString()!;
         if (required && text.Length == 0 && pattern is null)
         {
-            Error(fieldPath, "must not be empty");
+            Error(JsonPath.Property(path, name), "must not be empty");
             return null;
         }
 
         if (pattern is not null && !pattern.IsMatch(text))
         {
-            Error(fieldPath, $"'{Truncate(text)}' {patternHint ?? $"must match {pattern}"}");
+            Error(JsonPath.Property(path, name), $"'{Truncate(text)}' {patternHint ?? $"must match {pattern}"}");
             return null;
         }
 
         if (text.Length > maxLength)
         {
-            Error(fieldPath, $"must be at most {maxLength} characters, found {text.Length}");
+            Error(JsonPath.Property(path, name), $"must be at most {maxLength} characters, found {text.Length}");
             return null;
         }
 
         if (freeText && PrivacyGuard.IdentifierLike(text) is { } why)
         {
-            Error(fieldPath, $"value {why}; free text must not carry identifiers", ValidationError.Privacy);
+            Error(JsonPath.Property(path, name), $"value {why}; free text must not carry identifiers", ValidationError.Privacy);
             return null;
         }
 
@@ -94,7 +98,6 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
 
     public DateTimeOffset? Timestamp(JsonElement obj, string path, string name, DateTimeOffset now)
     {
-        var fieldPath = JsonPath.Property(path, name);
         var text = String(obj, path, name, required: true, maxLength: 40);
         if (text is null)
         {
@@ -104,19 +107,19 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         if (!IsoTimestamp().IsMatch(text) ||
             !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
         {
-            Error(fieldPath, $"'{text}' must be an ISO 8601 date-time with an offset, e.g. 2025-03-01T08:15:00Z");
+            Error(JsonPath.Property(path, name), $"'{text}' must be an ISO 8601 date-time with an offset, e.g. 2025-03-01T08:15:00Z");
             return null;
         }
 
         if (value < MinTimestamp)
         {
-            Error(fieldPath, $"'{text}' is before {MinTimestamp:yyyy-MM-dd}");
+            Error(JsonPath.Property(path, name), $"'{text}' is before {MinTimestamp:yyyy-MM-dd}");
             return null;
         }
 
         if (value > now + MaxClockSkew)
         {
-            Error(fieldPath, $"'{text}' is more than {MaxClockSkew.TotalHours:0} hours in the future (server time {now:O})");
+            Error(JsonPath.Property(path, name), $"'{text}' is more than {MaxClockSkew.TotalHours:0} hours in the future (server time {now:O})");
             return null;
         }
 
@@ -125,52 +128,55 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
 
     public double? Number(JsonElement obj, string path, string name, bool required, double min, double max)
     {
-        var fieldPath = JsonPath.Property(path, name);
         if (Get(obj, name) is not { } value)
         {
             if (required)
             {
-                Error(fieldPath, "is required");
+                Error(JsonPath.Property(path, name), "is required");
             }
 
             return null;
         }
 
-        return NumberValue(value, fieldPath, min, max);
-    }
-
-    public double? NumberValue(JsonElement value, string fieldPath, double min, double max)
-    {
-        if (value.ValueKind != JsonValueKind.Number)
+        if (NumberProblem(value, min, max, out var number) is { } problem)
         {
-            Error(fieldPath, $"must be a number, found {Describe(value)}");
-            return null;
-        }
-
-        if (!value.TryGetDouble(out var number) || !double.IsFinite(number))
-        {
-            Error(fieldPath, "must be a finite number");
-            return null;
-        }
-
-        if (number < min || number > max)
-        {
-            Error(fieldPath, $"{number.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+            Error(JsonPath.Property(path, name), problem);
             return null;
         }
 
         return number;
     }
 
+    /// <summary>Why <paramref name="value"/> is not a finite number in [min, max], or null with the number.</summary>
+    private static string? NumberProblem(JsonElement value, double min, double max, out double number)
+    {
+        number = 0;
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return $"must be a number, found {Describe(value)}";
+        }
+
+        if (!value.TryGetDouble(out number) || !double.IsFinite(number))
+        {
+            return "must be a finite number";
+        }
+
+        if (number < min || number > max)
+        {
+            return $"{number.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]";
+        }
+
+        return null;
+    }
+
     /// <summary>An array of distinct free-text labels.</summary>
     public List<string>? Labels(JsonElement obj, string path, string name, bool required, int maxCount)
     {
-        var fieldPath = JsonPath.Property(path, name);
         if (Get(obj, name) is not { } value)
         {
             if (required)
             {
-                Error(fieldPath, "is required (use [] for none)");
+                Error(JsonPath.Property(path, name), "is required (use [] for none)");
             }
 
             return required ? null : [];
@@ -178,78 +184,84 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            Error(fieldPath, $"must be an array of strings, found {Describe(value)}");
+            Error(JsonPath.Property(path, name), $"must be an array of strings, found {Describe(value)}");
             return null;
         }
 
-        if (value.GetArrayLength() > maxCount)
+        var count = value.GetArrayLength();
+        if (count > maxCount)
         {
-            Error(fieldPath, $"must have at most {maxCount} labels, found {value.GetArrayLength()}");
+            Error(JsonPath.Property(path, name), $"must have at most {maxCount} labels, found {count}");
             return null;
         }
 
-        var labels = new List<string>();
+        var labels = new List<string>(count);
         var ok = true;
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
-            var itemPath = $"{fieldPath}[{i++}]";
-            if (Label(item, itemPath) is { } label)
+            var label = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+            var problem = label is null
+                ? (ValidationError.Schema, $"must be a string, found {Describe(item)}")
+                : LabelProblem(label);
+            if (problem is { } p)
             {
-                if (labels.Contains(label, StringComparer.Ordinal))
-                {
-                    Error(itemPath, $"duplicate label '{label}'");
-                    ok = false;
-                }
-
-                labels.Add(label);
+                Error($"{JsonPath.Property(path, name)}[{i}]", p.Message, p.Reason);
+                ok = false;
             }
             else
             {
-                ok = false;
+                if (labels.Contains(label!, StringComparer.Ordinal))
+                {
+                    Error($"{JsonPath.Property(path, name)}[{i}]", $"duplicate label '{label}'");
+                    ok = false;
+                }
+
+                labels.Add(label!);
             }
+
+            i++;
         }
 
         return ok ? labels : null;
     }
 
-    public string? Label(JsonElement item, string itemPath)
-    {
-        if (item.ValueKind != JsonValueKind.String)
-        {
-            Error(itemPath, $"must be a string, found {Describe(item)}");
-            return null;
-        }
-
-        return LabelText(item.GetString()!, itemPath);
-    }
-
+    /// <summary>Checks one label or map key; reports at <paramref name="path"/> and returns null when it is not acceptable.</summary>
     public string? LabelText(string text, string path)
     {
-        if (!LabelPattern().IsMatch(text))
+        if (LabelProblem(text) is { } problem)
         {
-            Error(path, $"'{Truncate(text)}' must be 1-64 characters of letters, digits, space and _ . : / ( ) + -");
-            return null;
-        }
-
-        if (PrivacyGuard.IdentifierLike(text) is { } why)
-        {
-            Error(path, $"value {why}; labels must not carry identifiers", ValidationError.Privacy);
+            Error(path, problem.Message, problem.Reason);
             return null;
         }
 
         return text;
     }
 
+    /// <summary>Why a label or map key is not acceptable (reason and message), or null.</summary>
+    private static (string Reason, string Message)? LabelProblem(string text)
+    {
+        if (!LabelPattern().IsMatch(text))
+        {
+            return (ValidationError.Schema, $"'{Truncate(text)}' must be 1-64 characters of letters, digits, space and _ . : / ( ) + -");
+        }
+
+        if (PrivacyGuard.IdentifierLike(text) is { } why)
+        {
+            return (ValidationError.Privacy, $"value {why}; labels must not carry identifiers");
+        }
+
+        return null;
+    }
+
     /// <summary>A name → number map (features, scores), sorted by name so its canonical JSON is stable.</summary>
     public Dictionary<string, double>? NumberMap(JsonElement obj, string path, string name, bool required, int maxCount, double min, double max)
     {
-        var fieldPath = JsonPath.Property(path, name);
         if (Get(obj, name) is not { } value)
         {
             if (required)
             {
-                Error(fieldPath, "is required");
+                Error(JsonPath.Property(path, name), "is required");
             }
 
             return required ? null : [];
@@ -257,7 +269,7 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
 
         if (value.ValueKind != JsonValueKind.Object)
         {
-            Error(fieldPath, $"must be an object of name → number, found {Describe(value)}");
+            Error(JsonPath.Property(path, name), $"must be an object of name → number, found {Describe(value)}");
             return null;
         }
 
@@ -265,44 +277,81 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         var ok = true;
         foreach (var property in value.EnumerateObject())
         {
-            var entryPath = JsonPath.Property(fieldPath, property.Name);
-            if (PrivacyGuard.IsForbiddenName(property.Name))
+            if (PrivacyGuard.IsForbiddenName(property))
             {
                 ok = false; // already reported by the name walk
                 continue;
             }
 
-            var key = LabelText(property.Name, entryPath);
-            var number = NumberValue(property.Value, entryPath, min, max);
-            if (key is null || number is null)
+            var key = property.Name;
+            var keyProblem = LabelProblem(key);
+            if (keyProblem is { } kp)
+            {
+                Error(JsonPath.Property(JsonPath.Property(path, name), key), kp.Message, kp.Reason);
+            }
+
+            if (NumberProblem(property.Value, min, max, out var number) is { } numberProblem)
+            {
+                Error(JsonPath.Property(JsonPath.Property(path, name), key), numberProblem);
+                ok = false;
+                continue;
+            }
+
+            if (keyProblem is not null)
             {
                 ok = false;
                 continue;
             }
 
-            if (entries.Any(e => e.Key == key))
+            if (ContainsKey(entries, key))
             {
-                Error(entryPath, $"duplicate name '{key}'");
+                Error(JsonPath.Property(JsonPath.Property(path, name), key), $"duplicate name '{key}'");
                 ok = false;
                 continue;
             }
 
-            entries.Add(new(key, number.Value));
+            entries.Add(new(key, number));
         }
 
         if (required && entries.Count == 0 && ok)
         {
-            Error(fieldPath, "must have at least one entry");
+            Error(JsonPath.Property(path, name), "must have at least one entry");
             return null;
         }
 
         if (entries.Count > maxCount)
         {
-            Error(fieldPath, $"must have at most {maxCount} entries, found {entries.Count}");
+            Error(JsonPath.Property(path, name), $"must have at most {maxCount} entries, found {entries.Count}");
             return null;
         }
 
-        return ok ? entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary() : null;
+        if (!ok)
+        {
+            return null;
+        }
+
+        // Keys are distinct, so an unstable sort gives the same order as a stable one.
+        entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var map = new Dictionary<string, double>(entries.Count);
+        foreach (var (key, number) in entries)
+        {
+            map.Add(key, number);
+        }
+
+        return map;
+    }
+
+    private static bool ContainsKey(List<KeyValuePair<string, double>> entries, string key)
+    {
+        foreach (var entry in entries)
+        {
+            if (string.Equals(entry.Key, key, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static string Describe(JsonElement value) => value.ValueKind switch

@@ -25,10 +25,18 @@ public static partial class PrivacyGuard
         "patientmothersbirthname", "mothersmaidenname", "ipaddress", "deviceserialnumber",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ForbiddenLookup =
+        ForbiddenNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Normalises a property name for comparison: lowercase letters and digits only.</summary>
     public static string Normalise(string name)
     {
         Span<char> buffer = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
+        return new string(buffer[..Normalise(name, buffer)]);
+    }
+
+    private static int Normalise(ReadOnlySpan<char> name, Span<char> buffer)
+    {
         var n = 0;
         foreach (var c in name)
         {
@@ -38,11 +46,30 @@ public static partial class PrivacyGuard
             }
         }
 
-        return new string(buffer[..n]);
+        return n;
     }
 
     /// <summary>True when a property name designates a direct identifier.</summary>
-    public static bool IsForbiddenName(string name) => ForbiddenNames.Contains(Normalise(name));
+    public static bool IsForbiddenName(string name) => IsForbiddenName(name.AsSpan());
+
+    /// <summary>True when a property name designates a direct identifier (no allocation for names up to 128 characters).</summary>
+    public static bool IsForbiddenName(ReadOnlySpan<char> name)
+    {
+        Span<char> buffer = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
+        return ForbiddenLookup.Contains(buffer[..Normalise(name, buffer)]);
+    }
+
+    /// <summary>
+    /// True when <paramref name="property"/>'s name designates a direct identifier. Reads the name in place when it is
+    /// short, unescaped ASCII (the usual case), so that walking every property allocates nothing.
+    /// </summary>
+    public static bool IsForbiddenName(JsonProperty property)
+    {
+        Span<char> buffer = stackalloc char[PropertyNames.MaxInPlace];
+        return PropertyNames.TryRead(property, buffer, out var length)
+            ? IsForbiddenName(buffer[..length])
+            : IsForbiddenName(property.Name);
+    }
 
     /// <summary>Walks every property name of <paramref name="element"/>, reporting identifier-named properties.</summary>
     public static void CheckNames(JsonElement element, string path, int index, List<ValidationError> errors)
@@ -52,14 +79,25 @@ public static partial class PrivacyGuard
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
+                    // A path is only built where it can be needed: for an error, or to descend into a container.
+                    var forbidden = IsForbiddenName(property);
+                    var container = property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array;
+                    if (!forbidden && !container)
+                    {
+                        continue;
+                    }
+
                     var childPath = JsonPath.Property(path, property.Name);
-                    if (IsForbiddenName(property.Name))
+                    if (forbidden)
                     {
                         errors.Add(new ValidationError(index, childPath, ValidationError.Privacy,
                             $"'{property.Name}' is a direct patient or staff identifier; send pseudonyms and coarse attributes only"));
                     }
 
-                    CheckNames(property.Value, childPath, index, errors);
+                    if (container)
+                    {
+                        CheckNames(property.Value, childPath, index, errors);
+                    }
                 }
 
                 break;
@@ -67,7 +105,12 @@ public static partial class PrivacyGuard
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    CheckNames(item, $"{path}[{i++}]", index, errors);
+                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    {
+                        CheckNames(item, $"{path}[{i}]", index, errors);
+                    }
+
+                    i++;
                 }
 
                 break;
@@ -79,32 +122,60 @@ public static partial class PrivacyGuard
     /// </summary>
     public static string? IdentifierLike(string value)
     {
-        if (Email().IsMatch(value))
+        // One pass counts what each pattern needs at the least; a pattern whose precondition fails cannot match, so
+        // most values are cleared without running any regular expression.
+        int digits = 0, dots = 0;
+        bool at = false, caret = false, space = false;
+        foreach (var c in value)
+        {
+            if (char.IsDigit(c))
+            {
+                digits++; // \d is a Unicode decimal digit, as char.IsDigit
+            }
+            else if (c == '.')
+            {
+                dots++;
+            }
+            else if (c == '@')
+            {
+                at = true;
+            }
+            else if (c == '^')
+            {
+                caret = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                space = true; // \s is exactly char.IsWhiteSpace's set
+            }
+        }
+
+        if (at && Email().IsMatch(value))
         {
             return "looks like an e-mail address";
         }
 
-        if (DicomUid().IsMatch(value))
+        if (dots >= 4 && DicomUid().IsMatch(value))
         {
             return "looks like a DICOM UID (study, series or instance identifier)";
         }
 
-        if (Date().IsMatch(value))
+        if (digits >= 4 && Date().IsMatch(value))
         {
             return "contains a calendar date";
         }
 
-        if (LongNumber().IsMatch(value))
+        if (digits >= 7 && LongNumber().IsMatch(value))
         {
             return "contains a run of 7 or more digits (record, accession, phone or national number)";
         }
 
-        if (value.Contains('^'))
+        if (caret)
         {
             return "looks like a DICOM person name (Family^Given)";
         }
 
-        if (Honorific().IsMatch(value))
+        if (space && Honorific().IsMatch(value))
         {
             return "looks like a person's name";
         }
@@ -129,11 +200,55 @@ public static partial class PrivacyGuard
 }
 
 /// <summary>Builds JSON paths such as <c>$[2].patient.sex</c> or <c>$.features['image quality']</c>.</summary>
-public static partial class JsonPath
+public static class JsonPath
 {
     public static string Property(string parent, string name) =>
-        SimpleName().IsMatch(name) ? $"{parent}.{name}" : $"{parent}['{name.Replace("'", "\\'")}']";
+        IsSimpleName(name) ? $"{parent}.{name}" : $"{parent}['{name.Replace("'", "\\'")}']";
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex SimpleName();
+    /// <summary>
+    /// Same set as the regular expression <c>^[A-Za-z_][A-Za-z0-9_]*$</c> it replaces, including that <c>$</c>
+    /// also matches before one final line feed.
+    /// </summary>
+    private static bool IsSimpleName(string name)
+    {
+        var span = name.EndsWith('\n') ? name.AsSpan(0, name.Length - 1) : name.AsSpan();
+        if (span.IsEmpty || !(char.IsAsciiLetter(span[0]) || span[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in span[1..])
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Reads a JSON property name without allocating a string when it is short, unescaped ASCII.</summary>
+internal static class PropertyNames
+{
+    /// <summary>Longest name read in place; longer names fall back to <see cref="JsonProperty.Name"/>.</summary>
+    public const int MaxInPlace = 128;
+
+    public static bool TryRead(JsonProperty property, Span<char> buffer, out int length)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+        length = raw.Length;
+        if (raw.Length > buffer.Length || raw.IndexOf((byte)'\\') >= 0 || !System.Text.Ascii.IsValid(raw))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < raw.Length; i++)
+        {
+            buffer[i] = (char)raw[i];
+        }
+
+        return true;
+    }
 }

@@ -30,6 +30,7 @@ internal sealed class DetectorRunner(
     private long lastSequence;
     private long lastPageEnded;
     private volatile bool stopRequested;
+    private Task? pendingCommit;
 
     /// <summary>Last ingest sequence applied in memory.</summary>
     public long LastSequence => Interlocked.Read(ref lastSequence);
@@ -43,6 +44,20 @@ internal sealed class DetectorRunner(
     /// <summary>Loads the recorded policy history and the last snapshot.</summary>
     public async Task InitializeAsync(CancellationToken ct)
     {
+        if (pendingCommit is { } commit)
+        {
+            // Reloading after a failure: the commit in flight either lands (and is loaded below) or failed (and is re-derived).
+            pendingCommit = null;
+            try
+            {
+                await commit;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "A snapshot commit failed; reloading the last committed snapshot");
+            }
+        }
+
         await using var session = drift.Store.QuerySession();
         var versions = (await session.Events.QueryRawEventDataOnly<PolicyActivated>().ToListAsync(ct))
             .Select(p => new PolicyVersion(p.Deployment, p.Version, p.EffectiveAfterSequence,
@@ -93,12 +108,15 @@ internal sealed class DetectorRunner(
                     await ApplyChunkAsync(d, chunk, ct);
                     if (stopRequested)
                     {
+                        await WaitForCommitAsync();
                         stoppedAtBoundary = true;
                         throw new OperationCanceledException("The detector is stopping; the rest of the range is read again after the restart.");
                     }
                 }
             }
 
+            // The daemon commits its progress when this returns: everything decided in the range is committed first.
+            await WaitForCommitAsync();
             LastError = null;
         }
         catch (Exception ex) when (!stoppedAtBoundary)
@@ -187,9 +205,11 @@ internal sealed class DetectorRunner(
         await gate.WaitAsync(ct);
         try
         {
+            await WaitForCommitAsync();
             if (detector is { } d && d.State.LastSequence > PersistedSequence)
             {
                 await PersistAsync(d, d.TakeEmitted(), ct);
+                await WaitForCommitAsync();
             }
         }
         finally
@@ -198,9 +218,52 @@ internal sealed class DetectorRunner(
         }
     }
 
+    /// <summary>
+    /// Builds the snapshot documents (serialized here, on the decision thread, so they are a consistent copy of the state) and
+    /// starts their commit; the commit runs while the next chunk is decided. At most one commit is in flight: the next persist,
+    /// the end of the range and <see cref="FlushAsync"/> wait for it, and a failed commit fails the range there (the state is then
+    /// reloaded from the last committed snapshot and the range is read again, so nothing is lost or counted twice).
+    /// </summary>
     private async Task PersistAsync(Detector d, List<object> emitted, CancellationToken ct)
     {
-        await using var session = drift.Store.LightweightSession();
+        await WaitForCommitAsync();
+        var session = drift.Store.LightweightSession();
+        try
+        {
+            await PrepareAsync(session, d, emitted, ct);
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+
+        var sequence = d.State.LastSequence;
+        pendingCommit = CommitAsync(session, sequence, ct);
+    }
+
+    private async Task CommitAsync(IDocumentSession session, long sequence, CancellationToken ct)
+    {
+        await using (session)
+        {
+            await session.SaveChangesAsync(ct);
+        }
+
+        Interlocked.Exchange(ref persistedSequence, sequence);
+    }
+
+    /// <summary>Waits for the commit in flight, if any; its failure is thrown here.</summary>
+    private async Task WaitForCommitAsync()
+    {
+        if (pendingCommit is { } commit)
+        {
+            pendingCommit = null;
+            await commit;
+        }
+    }
+
+    private async Task PrepareAsync(IDocumentSession session, Detector d, List<object> emitted, CancellationToken ct)
+    {
         var views = new Dictionary<string, FindingView>(StringComparer.Ordinal);
         var needed = emitted.Select(e => e switch { FindingUpdated u => u.FindingId, FindingResolved r => r.FindingId, _ => null })
             .OfType<string>().Distinct().ToArray();
@@ -267,10 +330,8 @@ internal sealed class DetectorRunner(
         }
 
         session.Store(new DetectorCheckpoint { LastSequence = d.State.LastSequence, Json = JsonSerializer.Serialize(d.State, StateJson) });
-        await session.SaveChangesAsync(ct);
         foreach (var key in unsaved) metrics.Publish(d.State.Deployments[key], options);
         unsaved.Clear();
-        Interlocked.Exchange(ref persistedSequence, d.State.LastSequence);
     }
 
     private static DeploymentStatusView StatusView(DeploymentState s, long lastSequence)

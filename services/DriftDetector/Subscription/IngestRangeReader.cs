@@ -36,7 +36,7 @@ internal sealed class IngestRangeReader(IngestStore ingest, DriftDetectorOptions
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            while (next < ceiling || ahead.Count > 0)
+            void TopUp()
             {
                 while (next < ceiling && ahead.Count < options.ReadConnections)
                 {
@@ -45,8 +45,16 @@ internal sealed class IngestRangeReader(IngestStore ingest, DriftDetectorOptions
                     ahead.Enqueue(Task.Run(() => LoadAsync(from, through, stop.Token), stop.Token));
                     next = through;
                 }
+            }
 
-                yield return await ahead.Dequeue();
+            TopUp();
+            while (ahead.Count > 0)
+            {
+                var chunk = await ahead.Dequeue();
+
+                // Start the next read before handing this chunk over: the caller decides it while ReadConnections reads run.
+                TopUp();
+                yield return chunk;
             }
         }
         finally

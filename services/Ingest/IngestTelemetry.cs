@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Monitoring.Ingest.Storage;
+using Monitoring.Ingest.Validation;
 using Prometheus;
 
 namespace Monitoring.Ingest;
@@ -41,4 +43,27 @@ public static class IngestTelemetry
     internal static readonly Histogram AppendBatchSize = Metrics.CreateHistogram(
         "ingest_append_batch_size", "Events per append transaction.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 8) });
+
+    // Labelled children resolved once: WithLabels allocates and looks up on every call, which the hot path avoids.
+    private static readonly Counter.Child[] StoredChildren =
+    [
+        .. from kind in Enum.GetValues<EventKind>()
+           from outcome in Enum.GetValues<AppendOutcome>()
+           select Stored.WithLabels(EventWriter.Kind(kind), outcome.ToString().ToLowerInvariant()),
+    ];
+
+    private static readonly Counter.Child[] ReceivedAmqpChildren = [.. Enum.GetValues<EventKind>().Select(k => Received.WithLabels(EventWriter.Kind(k), "amqp"))];
+    private static readonly Counter.Child[] AcceptedAmqpChildren = [.. Enum.GetValues<EventKind>().Select(k => Accepted.WithLabels(EventWriter.Kind(k), "amqp"))];
+
+    /// <summary><see cref="BatchSize"/> for AMQP messages.</summary>
+    internal static readonly Histogram.Child BatchSizeAmqp = BatchSize.WithLabels("amqp");
+
+    /// <summary><see cref="Stored"/> for one kind and outcome.</summary>
+    internal static Counter.Child StoredCounter(EventKind kind, AppendOutcome outcome) => StoredChildren[(int)kind * 3 + (int)outcome];
+
+    /// <summary><see cref="Received"/> over AMQP for one kind.</summary>
+    internal static Counter.Child ReceivedAmqp(EventKind kind) => ReceivedAmqpChildren[(int)kind];
+
+    /// <summary><see cref="Accepted"/> over AMQP for one kind.</summary>
+    internal static Counter.Child AcceptedAmqp(EventKind kind) => AcceptedAmqpChildren[(int)kind];
 }

@@ -17,6 +17,7 @@ public sealed class IngestRejectedException(string reason, string message) : Exc
 /// Consumes one queue of raw JSON: validates the whole message (any invalid item rejects it, as HTTP does),
 /// hands every item to the <see cref="EventWriter"/> and returns (acknowledges) only once all are committed.
 /// A conflicting item faults the message after the others were stored; the fault reason names it.
+/// The body is validated straight from the received bytes (one parse into pooled buffers, released afterwards).
 /// </summary>
 public sealed class IngestConsumer(EventKind kind, EventWriter writer, IOptions<IngestOptions> options, TimeProvider time)
     : IConsumer<RawIngestMessage>
@@ -27,7 +28,7 @@ public sealed class IngestConsumer(EventKind kind, EventWriter writer, IOptions<
         BatchResult result;
         try
         {
-            result = BatchParser.Validate(kind, context.Message.Body, time.GetUtcNow(), options.Value.MaxItemsPerRequest);
+            result = BatchParser.ParseJson(kind, context.ReceiveContext.Body.GetBytes(), time.GetUtcNow(), options.Value.MaxItemsPerRequest);
         }
         catch (BatchParser.TooManyItemsException e)
         {
@@ -35,8 +36,8 @@ public sealed class IngestConsumer(EventKind kind, EventWriter writer, IOptions<
             throw new IngestRejectedException("too_large", $"{e.Message}; split the message");
         }
 
-        IngestTelemetry.Received.WithLabels(label, "amqp").Inc(Math.Max(result.ItemCount, 1));
-        IngestTelemetry.BatchSize.WithLabels("amqp").Observe(result.ItemCount);
+        IngestTelemetry.ReceivedAmqp(kind).Inc(Math.Max(result.ItemCount, 1));
+        IngestTelemetry.BatchSizeAmqp.Observe(result.ItemCount);
         if (!result.IsValid)
         {
             var reason = result.Errors.Any(e => e.Reason == ValidationError.Privacy) ? ValidationError.Privacy : result.Errors[0].Reason;
@@ -45,11 +46,19 @@ public sealed class IngestConsumer(EventKind kind, EventWriter writer, IOptions<
                 $"{result.Errors.Count} invalid field(s), nothing of this message was stored: {result.Describe()}");
         }
 
-        IngestTelemetry.Accepted.WithLabels(label, "amqp").Inc(result.Items.Count);
+        IngestTelemetry.AcceptedAmqp(kind).Inc(result.Items.Count);
         var origin = new ItemOrigin(CorrelationOf(context), context.MessageId?.ToString(), Producer(context));
-        var outcomes = await Task.WhenAll(result.Items.Select(item => writer.AppendAsync(item, origin, context.CancellationToken)));
-        var conflicts = outcomes.Where(o => o.Outcome == AppendOutcome.Conflict).Select(o => o.Reason).ToList();
-        if (conflicts.Count > 0)
+        var outcomes = await writer.AppendAllAsync(result.Items, origin, context.CancellationToken);
+        List<string>? conflicts = null;
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Outcome == AppendOutcome.Conflict)
+            {
+                (conflicts ??= []).Add(outcome.Reason!);
+            }
+        }
+
+        if (conflicts is not null)
         {
             IngestTelemetry.Rejected.WithLabels(label, "amqp", "conflict").Inc(conflicts.Count);
             throw new IngestRejectedException("conflict",

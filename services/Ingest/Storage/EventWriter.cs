@@ -32,11 +32,11 @@ public sealed record AppendResult(AppendOutcome Outcome, string? Reason = null);
 public sealed record ItemOrigin(string? CorrelationId, string? CausationId, string? Producer);
 
 /// <summary>
-/// Group commit into the event store. Consumers submit items and await their outcome; one loop takes whatever is
-/// waiting (up to <see cref="IngestOptions.MaxAppendBatch"/>), checks it for duplicates and conflicts against the
-/// store and within the batch, appends the rest in one transaction and completes every item. One writer per
-/// process means two batches never race for the same stream here; between processes the stream-version unique
-/// key rejects one (23505) and that batch is re-checked and retried.
+/// Group commit into the event store. Consumers submit the items of one message together and await their outcomes;
+/// one loop takes whatever is waiting (up to <see cref="IngestOptions.MaxAppendBatch"/> items; a larger message goes
+/// alone), checks it for duplicates and conflicts against the store and within the batch, appends the rest and
+/// completes every message. One writer per process means two batches never race for the same stream here; between
+/// processes the stream-version unique key rejects one (23505) and that batch is re-checked and retried.
 /// </summary>
 public sealed class EventWriter(
     IDocumentStore store,
@@ -46,8 +46,8 @@ public sealed class EventWriter(
 {
     private const int MaxConcurrencyRetries = 10;
 
-    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions(200_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Submission> queue = Channel.CreateBounded<Submission>(
+        new BoundedChannelOptions(20_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly string schema = options.Value.Schema;
     private readonly int maxBatch = options.Value.MaxAppendBatch;
@@ -58,30 +58,56 @@ public sealed class EventWriter(
         [typeof(ReaderFeedbackRecorded)] = ((Marten.Events.EventGraph)((StoreOptions)store.Options).Events).EventMappingFor(typeof(ReaderFeedbackRecorded)).EventTypeName,
     };
 
-    private sealed record Pending(ValidItem Item, ItemOrigin Origin, TaskCompletionSource<AppendResult> Done);
+    /// <summary>The items of one message, completed together (one task per message, not per item).</summary>
+    private sealed class Submission(IReadOnlyList<ValidItem> items, ItemOrigin origin)
+    {
+        public IReadOnlyList<ValidItem> Items { get; } = items;
+
+        public ItemOrigin Origin { get; } = origin;
+
+        public TaskCompletionSource<AppendResult[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly record struct Pending(ValidItem Item, ItemOrigin Origin);
 
     /// <summary>Queues <paramref name="item"/> for the next append transaction and waits for its outcome.</summary>
-    public async Task<AppendResult> AppendAsync(ValidItem item, ItemOrigin origin, CancellationToken cancellationToken)
+    public async Task<AppendResult> AppendAsync(ValidItem item, ItemOrigin origin, CancellationToken cancellationToken) =>
+        (await AppendAllAsync([item], origin, cancellationToken))[0];
+
+    /// <summary>Queues the items of one message for the next append transaction and waits for their outcomes, in order.</summary>
+    public async Task<AppendResult[]> AppendAllAsync(IReadOnlyList<ValidItem> items, ItemOrigin origin, CancellationToken cancellationToken)
     {
-        var pending = new Pending(item, origin, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Done.Task.WaitAsync(cancellationToken);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var submission = new Submission(items, origin);
+        await queue.Writer.WriteAsync(submission, cancellationToken);
+        return await submission.Done.Task.WaitAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var submissions = new List<Submission>();
         var batch = new List<Pending>(maxBatch);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
+                submissions.Clear();
                 batch.Clear();
-                while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
+                while (batch.Count < maxBatch && queue.Reader.TryPeek(out var next) &&
+                       (batch.Count == 0 || batch.Count + next.Items.Count <= maxBatch) && queue.Reader.TryRead(out next))
                 {
-                    batch.Add(pending);
+                    submissions.Add(next);
+                    foreach (var item in next.Items)
+                    {
+                        batch.Add(new Pending(item, next.Origin));
+                    }
                 }
 
-                await FlushAsync(batch, stoppingToken);
+                await FlushAsync(submissions, batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -92,19 +118,19 @@ public sealed class EventWriter(
         {
             queue.Writer.TryComplete();
             var stopped = new OperationCanceledException("Ingest is stopping");
-            foreach (var p in batch)
+            foreach (var s in submissions)
             {
-                p.Done.TrySetException(stopped);
+                s.Done.TrySetException(stopped);
             }
 
-            while (queue.Reader.TryRead(out var p))
+            while (queue.Reader.TryRead(out var s))
             {
-                p.Done.TrySetException(stopped);
+                s.Done.TrySetException(stopped);
             }
         }
     }
 
-    private async Task FlushAsync(List<Pending> batch, CancellationToken cancellationToken)
+    private async Task FlushAsync(List<Submission> submissions, List<Pending> batch, CancellationToken cancellationToken)
     {
         using var activity = IngestTelemetry.Source.StartActivity("ingest append");
         activity?.SetTag("ingest.batch_size", batch.Count);
@@ -114,12 +140,14 @@ public sealed class EventWriter(
             try
             {
                 var results = await TryAppendAsync(batch, cancellationToken);
-                for (var i = 0; i < batch.Count; i++)
+                var first = 0;
+                foreach (var submission in submissions)
                 {
-                    batch[i].Done.TrySetResult(results[i]);
-                    IngestTelemetry.Stored.WithLabels(Kind(batch[i].Item.Kind), results[i].Outcome.ToString().ToLowerInvariant()).Inc();
+                    submission.Done.TrySetResult(results[first..(first + submission.Items.Count)]);
+                    first += submission.Items.Count;
                 }
 
+                CountStored(batch, results);
                 IngestTelemetry.AppendBatchSize.Observe(batch.Count);
                 IngestTelemetry.AppendSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 return;
@@ -133,12 +161,30 @@ public sealed class EventWriter(
             {
                 logger.LogWarning(e, "Append of {Count} events failed; their messages will be retried", batch.Count);
                 activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                foreach (var p in batch)
+                foreach (var s in submissions)
                 {
-                    p.Done.TrySetException(e);
+                    s.Done.TrySetException(e);
                 }
 
                 return;
+            }
+        }
+    }
+
+    /// <summary>One counter update per kind and outcome per batch, instead of a labelled lookup per event.</summary>
+    private static void CountStored(List<Pending> batch, AppendResult[] results)
+    {
+        Span<int> counts = stackalloc int[9];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            counts[(int)batch[i].Item.Kind * 3 + (int)results[i].Outcome]++;
+        }
+
+        for (var cell = 0; cell < counts.Length; cell++)
+        {
+            if (counts[cell] > 0)
+            {
+                IngestTelemetry.StoredCounter((EventKind)(cell / 3), (AppendOutcome)(cell % 3)).Inc(counts[cell]);
             }
         }
     }
@@ -190,7 +236,7 @@ public sealed class EventWriter(
         var appended = 0;
         foreach (var i in toAppend)
         {
-            var (item, origin, _) = batch[i];
+            var (item, origin) = batch[i];
             var isNewSingle = perStream[item.InferenceId] == 1 && existing[item.InferenceId].All(s => s.New);
             var action = isNewSingle
                 ? bulkBuilder.Events.StartStream(item.InferenceId, item.Event)

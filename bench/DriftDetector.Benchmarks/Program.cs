@@ -160,7 +160,17 @@ var detectorClientCpuPerEvent = (process.TotalProcessorTime.TotalSeconds - clien
 var detector = (Seconds: startUp.Seconds + catchUp.Seconds, Result: 0L);
 await sampling.CancelAsync();
 await sampler;
+var liveHeapAfterCatchUp = GC.GetTotalMemory(forceFullCollection: true);
 await pipeline.StopPipelineAsync(CancellationToken.None);
+
+// The detector's read path alone (same reader, chunks and connections; no decisions, no persistence): the ceiling of the pipeline.
+var readerOnly = await TimeAsync(async () =>
+{
+    long n = 0;
+    var head = await host.Services.GetRequiredService<IngestStore>().HeadAsync(CancellationToken.None);
+    await foreach (var chunk in host.Services.GetRequiredService<IngestRangeReader>().ReadAsync(0, head, CancellationToken.None)) n += chunk.Events.Length;
+    return n;
+});
 process.Refresh();
 var peakWorkingSet = process.PeakWorkingSet64;
 long snapshotBytes;
@@ -191,6 +201,7 @@ Row("baseline: the same raw read, 2 connections in parallel", rawParallel.Second
 Row("baseline: raw read + JSON deserialization (reflection, 1 connection)", deserialized.Seconds);
 Row("DriftDetector via Marten subscription (end to end, incl. start-up)", detector.Seconds);
 Row("DriftDetector catching up (after start-up)", catchUp.Seconds);
+Row("its read path alone (range reader: 2 connections, source-generated JSON; no decisions)", readerOnly.Seconds);
 Row("decision core alone (events in memory)", coreSeconds);
 results.AppendLine();
 results.AppendLine(CultureInfo.InvariantCulture, $"Start-up (schemas, policy, snapshot load, daemon start): {startUp.Seconds:F2} s. " +
@@ -198,7 +209,8 @@ results.AppendLine(CultureInfo.InvariantCulture, $"Start-up (schemas, policy, sn
     $"so on {Environment.ProcessorCount} cores the server side of the read alone caps any reader at ≈ {Environment.ProcessorCount / serverCpuPerEvent * 1e6:N0} events/s; " +
     $"the detector process used {detectorClientCpuPerEvent:F1} µs of CPU per event end to end (reads, JSON, decisions, persistence; server side not included).");
 results.AppendLine();
-results.AppendLine(CultureInfo.InvariantCulture, $"Memory: while the detector ran, working set {workingSetBefore / 1048576.0:F0} MiB before → peak {detectorPeakWorkingSet / 1048576.0:F0} MiB, managed heap peak {detectorPeakHeap / 1048576.0:F0} MiB (sampled every 50 ms); " +
+results.AppendLine(CultureInfo.InvariantCulture, $"Memory: while the detector ran, working set {workingSetBefore / 1048576.0:F0} MiB before → peak {detectorPeakWorkingSet / 1048576.0:F0} MiB, managed heap peak {detectorPeakHeap / 1048576.0:F0} MiB (sampled every 50 ms, garbage included: server GC lets each heap's budget grow), " +
+    $"live managed heap after catching up and a full collection {liveHeapAfterCatchUp / 1048576.0:F0} MiB; " +
     $"peak working set of the whole benchmark process {peakWorkingSet / 1048576.0:F0} MiB (includes the generator's in-memory copy); " +
     $"detector state serialized {stateHalf / 1024.0:F0} KiB after {inferences / 2} inferences and {stateFull / 1024.0:F0} KiB after {inferences} (bounded by the policy's reservoirs, not by history); stored snapshot {snapshotBytes / 1024.0:F0} KiB.");
 Console.WriteLine(results);

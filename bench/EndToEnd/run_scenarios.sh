@@ -155,7 +155,7 @@ for SEED in "${SEEDS[@]}"; do
   psql -tA -F $'\t' "$PG" -c "select seq_id, data->>'OccurredAt', data->'Model'->>'Id', data->>'Site',
       data->'Study'->>'Manufacturer', data->'Study'->>'ViewPosition', coalesce(data->'Patient'->>'AgeBand', data->'Patient'->>'Age'),
       data->'Patient'->>'Sex', data->'Patient'->>'Ethnicity' from ingest.mt_events where type = 'inference_recorded' order by seq_id" >"$R/inferences.tsv"
-  gzip -f "$R/inferences.tsv"
+  gzip -f "$R/inferences.tsv" "$R/state.json" 2>/dev/null || gzip -f "$R/inferences.tsv"
   /usr/bin/python3 - "$R/run.json" "$t0" "$t1" "$t15" "$t2" "$head" "$caught" "$sent" "$stored" "$SEED" "$VOLUME" "$MODELS" "$MAGNITUDE" \
     "$(grep -E '^  count: ' "$POLICIES/cxr-triage.yaml" | head -1 | awk '{print $2}')" <<'PY'
 import json, sys

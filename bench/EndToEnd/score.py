@@ -2,7 +2,7 @@
 """Scores the DriftDetector's findings of each scenario run against the simulator's manifest, over several seeds.
 
 Usage: /usr/bin/python3 bench/EndToEnd/score.py RESULTS_DIR [scenario-folder ...]
-Reads RESULTS_DIR/raw/<scenario-folder>/seed-<N>/{manifest.json, findings.json, run.json, inferences.tsv.gz, state.json?}
+Reads RESULTS_DIR/raw/<scenario-folder>/seed-<N>/{manifest.json, findings.json, run.json, inferences.tsv.gz, state.json.gz?}
 written by run_scenarios.sh (every scenario folder under raw/ when none is named); writes RESULTS_DIR/latest.json
 (per run and aggregated) and RESULTS_DIR/latest.md (aggregated tables).
 
@@ -96,15 +96,19 @@ def moves(change, sig):
     name = sig.split(":")[-1]
     if t == "acquisition-shift":       # firmware update, detector ageing: the features it shifts
         return kind == "feature" and name in (change.get("featureShiftSd") or {})
-    if t == "view-mix":                # laterals: lower intensity and contrast, higher exposure and kVp; a new view and protocol
-        return (kind == "feature" and name in ("meanIntensity", "contrast", "exposureIndex", "kvp")) or sig in ("study:viewPosition", "study:protocol")
+    if t == "view-mix":                # laterals: lower intensity and contrast, higher exposure and kVp; a new view and protocol,
+        # acquired on the site's PA/LL scanner only (so its model-name mix moves too)
+        return (kind == "feature" and name in ("meanIntensity", "contrast", "exposureIndex", "kvp")) \
+            or sig in ("study:viewPosition", "study:protocol", "study:manufacturerModelName")
     if t == "paediatric-mix":          # children: lower kVp, exposure, intensity, more noise; AP-heavy (mobile units); prevalence x0.5
         return (kind == "feature" and name in ("kvp", "exposureIndex", "meanIntensity", "noiseLevel")) \
             or sig in ("study:viewPosition", "study:protocol", "study:manufacturerModelName") or kind in ("score", "rate")
-    if t in ("site-onboarding", "prevalence-shift"):
-        # a new site brings new vendors (every feature), protocol names, modality mix and prevalence; an outbreak raises the
-        # AP share (+0.15: portable films, i.e. the mobile scanners with their own features, views, protocols) and prevalence
+    if t == "site-onboarding":         # new vendors (every feature), protocol names, modality mix, prevalence x1.4
         return kind in ("feature", "study", "score", "rate", "label")
+    if t == "prevalence-shift":
+        # an outbreak raises the AP share (+0.15: portable films, i.e. the mobile scanners with their own features, views,
+        # protocols, and AUROC 0.03 lower) and the prevalence, under which CBPE (calibration-based) estimates move too
+        return kind in ("feature", "study", "score", "rate", "label", "performance", "estimated")
     if t == "subgroup-sensitivity-drop":
         return kind in ("performance", "fairness", "estimated", "reader", "score", "rate")
     return False
@@ -226,9 +230,9 @@ def main():
         seeds = sorted((d for d in os.listdir(folder) if d.startswith("seed-")), key=lambda d: int(d[5:]))
         runs_by_name[name] = [os.path.join(folder, d) for d in seeds if os.path.exists(os.path.join(folder, d, "findings.json"))]
         for raw in runs_by_name[name]:
-            p = os.path.join(raw, "state.json")
+            p = os.path.join(raw, "state.json.gz")
             if os.path.exists(p):
-                st = json.load(open(p))
+                st = json.load(gzip.open(p, "rt"))
                 evaluated.setdefault(st["deployment"]["model"]["id"], set()).update(r["signal"] for r in st["rows"])
     runs, aggregated = {}, []
     for name, raws in runs_by_name.items():

@@ -16,6 +16,13 @@ public static class IngestStoreShape
     /// <summary>Default schema name.</summary>
     public const string DefaultSchema = "ingest";
 
+    /// <summary>
+    /// The notification Marten's daemon listens for (channel <c>mt_events_appended</c>, the one Marten's own append path
+    /// sends when <c>UseListenNotifyForEventAppends</c> is on). A writer that appends without a Marten session runs it
+    /// after its commit so subscribers look at once.
+    /// </summary>
+    public static readonly string NotifyAppendedSql = $"select pg_notify('{Marten.Events.Daemon.HighWater.PostgresqlListenWakeup.DefaultChannel}', '')";
+
     /// <summary>Applies the shape to <paramref name="opts"/>, and turns off Marten's silent skipping of apply,
     /// serialization and unknown-event errors (a monitoring system must never skip a failure silently).</summary>
     public static void Apply(StoreOptions opts, string schema)
@@ -29,6 +36,10 @@ public static class IngestStoreShape
         opts.Events.AddEventType<InferenceRecorded>();
         opts.Events.AddEventType<GroundTruthRecorded>();
         opts.Events.AddEventType<ReaderFeedbackRecorded>();
+        // Appends wake subscribers at once (PostgreSQL NOTIFY on Marten's channel) instead of waiting for the daemon's
+        // next poll (up to 1 s when quiet); polling stays as the safety net. Writers that bypass SaveChanges (the
+        // Ingest's COPY path) send the same notification themselves: see NotifyAppendedSql.
+        opts.Events.UseListenNotifyForEventAppends = true;
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.Errors.SkipSerializationErrors = false;
         opts.Projections.Errors.SkipUnknownEvents = false;

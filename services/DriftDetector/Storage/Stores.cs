@@ -44,6 +44,7 @@ internal static class Stores
         opts.Events.AddEventType<FindingResolved>();
         opts.Events.AddEventType<PerformanceReconciled>();
         opts.Events.AddEventType<PolicyActivated>();
+        opts.Events.UseListenNotifyForEventAppends = true; // finding appends wake the publisher at once (see IngestStoreShape)
         opts.Schema.For<DetectorCheckpoint>().Identity(x => x.Id);
         opts.Schema.For<DeploymentSnapshot>().Identity(x => x.Id);
         opts.Schema.For<ReferenceSnapshot>().Identity(x => x.Id);

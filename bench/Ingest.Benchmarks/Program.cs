@@ -18,7 +18,12 @@ using Monitoring.Ingest.Benchmarks;
 if (args is ["stages", ..])
 {
     // In-process CPU per event of each consumer stage (no RabbitMQ): dotnet run ... -- stages [events]
-    Console.WriteLine(await Stages.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000));
+    var stageEvents = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
+    var stages = $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}; load average {File.ReadAllText("/proc/loadavg")[..14]}.\n\n" +
+                 await Stages.RunAsync(stageEvents);
+    var stagesFile = Path.Combine(Infra.RepositoryRoot(), "bench", "Ingest.Benchmarks", "results", "stages.md");
+    await File.WriteAllTextAsync(stagesFile, stages);
+    Console.WriteLine($"written to {stagesFile}");
     return;
 }
 

@@ -265,6 +265,11 @@ public sealed class EventWriter(
         if (bulk.Count > 0)
         {
             await store.BulkInsertEventsAsync(bulk, bulk.Count, cancellationToken);
+
+            // COPY bypasses Marten's unit of work, which is what sends the append notification: send it here, after
+            // the commit, so the DriftDetector looks at once instead of at its next poll (polling remains the fallback).
+            await using var notify = dataSource.CreateCommand(Monitoring.EventStore.IngestStoreShape.NotifyAppendedSql);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
         }
 
         if (appended > 0)

@@ -8,7 +8,8 @@
 //       [--warmup 30] [--warmup-probes 2] [--window 200] [--days 30] [--volume 10] [--timeout 120] [--label name]
 //
 // Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while
-// the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json} and its block in docs/benchmarks.md.
+// the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json}; docs/benchmarks.md quotes them (by hand: the
+// section there explains each run).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -223,7 +224,6 @@ await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializ
     label, rate, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
     samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag }),
 }, new JsonSerializerOptions { WriteIndented = true }));
-if (Environment.GetEnvironmentVariable("E2E_LATENCY_DRY_RUN") != "1") await UpdateDocsAsync(Path.Combine(root, "docs", "benchmarks.md"), label, md.ToString());
 Console.WriteLine($"Logs of this run: {stack.LogDirectory}");
 return 0;
 
@@ -239,17 +239,6 @@ string ArgText(string name, string fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
-
-static async Task UpdateDocsAsync(string path, string label, string figures)
-{
-    string begin = $"<!-- e2e-latency-{label}:begin -->", end = $"<!-- e2e-latency-{label}:end -->";
-    var text = await File.ReadAllTextAsync(path);
-    var block = $"{begin}\n{figures}{end}";
-    var i = text.IndexOf(begin, StringComparison.Ordinal);
-    var j = text.IndexOf(end, StringComparison.Ordinal);
-    text = i >= 0 && j > i ? text[..i] + block + text[(j + end.Length)..] : text.TrimEnd() + $"\n\n### End to end, {label}\n\n" + block + "\n";
-    await File.WriteAllTextAsync(path, text);
 }
 
 static string FindRoot()

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
-using Npgsql;
+using Monitoring.TestSupport;
 
 namespace Monitoring.EndToEnd.Latency;
 
@@ -33,19 +30,18 @@ internal sealed class Stack : IAsyncDisposable
     public string IngestSchema => $"e2e_ingest_{Suffix}";
     public string DriftSchema => $"e2e_drift_{Suffix}";
     public string AlertsSchema => $"e2e_alerts_{Suffix}";
-    public string VirtualHost => $"e2e_{Suffix}";
+    public string VirtualHost { get; private set; } = "";
     public string IngestUrl { get; }
     public string DetectorUrl { get; }
     public string RouterUrl { get; }
     public string LogDirectory => logs;
     public IReadOnlyList<ChildProcess> Children => children;
 
-    public static string PostgresConnection =>
-        Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring";
+    public static string PostgresConnection => TestInfrastructure.PostgresConnectionString;
 
     public async Task StartAsync(string policyDirectory, string routingFile)
     {
-        await CreateVirtualHostAsync();
+        VirtualHost = await TestInfrastructure.CreateVirtualHostAsync("e2e");
         var common = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -112,32 +108,8 @@ internal sealed class Stack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var child in Enumerable.Reverse(children)) child.Stop();
-        await using (var conn = new NpgsqlConnection(PostgresConnection))
-        {
-            await conn.OpenAsync();
-            foreach (var schema in new[] { IngestSchema, DriftSchema, AlertsSchema })
-            {
-                await using var cmd = new NpgsqlCommand($"drop schema if exists \"{schema}\" cascade", conn);
-                await cmd.ExecuteNonQueryAsync();
-            }
-        }
-
-        using var management = Management();
-        using var _ = await management.DeleteAsync($"api/vhosts/{VirtualHost}");
-    }
-
-    private async Task CreateVirtualHostAsync()
-    {
-        using var management = Management();
-        (await management.PutAsync($"api/vhosts/{VirtualHost}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
-        (await management.PutAsync($"api/permissions/{VirtualHost}/monitoring", JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
-    }
-
-    private static HttpClient Management()
-    {
-        var client = new HttpClient { BaseAddress = new Uri(Environment.GetEnvironmentVariable("MONITORING_RMQ_MANAGEMENT") ?? "http://127.0.0.1:15672/") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("monitoring:monitoring")));
-        return client;
+        foreach (var schema in new[] { IngestSchema, DriftSchema, AlertsSchema }) await TestInfrastructure.DropSchemaAsync(schema);
+        if (VirtualHost.Length > 0) await TestInfrastructure.DeleteVirtualHostAsync(VirtualHost);
     }
 
     private static int FreePort()

@@ -223,7 +223,7 @@ await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializ
 {
     label, rate, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
     samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag }),
-}, new JsonSerializerOptions { WriteIndented = true }));
+}, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Logs of this run: {stack.LogDirectory}");
 return 0;
 

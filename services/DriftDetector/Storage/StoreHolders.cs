@@ -58,6 +58,7 @@ internal sealed class DriftStore(DocumentStore store, NpgsqlDataSource dataSourc
             $"delete from \"{Schema}\".mt_events where stream_id like 'finding:%' or stream_id like 'reconciliation:%'",
             $"delete from \"{Schema}\".mt_streams where id like 'finding:%' or id like 'reconciliation:%'",
             $"delete from \"{Schema}\".mt_doc_detectorcheckpoint",
+            $"delete from \"{Schema}\".mt_doc_findingsprogress",
             $"delete from \"{Schema}\".mt_doc_deploymentsnapshot",
             $"delete from \"{Schema}\".mt_doc_referencesnapshot",
             $"delete from \"{Schema}\".mt_doc_deploymentstatusview",

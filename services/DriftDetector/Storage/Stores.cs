@@ -20,6 +20,7 @@ internal static class Stores
     public const string GroundTruthType = "ground_truth_recorded";
     public const string ReaderFeedbackType = "reader_feedback_recorded";
     public const string DetectorCheckpointId = "detector";
+    public const string FindingsProgressId = "findings";
 
     public static void ConfigureIngest(StoreOptions opts, string connectionString, string schema)
     {
@@ -46,6 +47,7 @@ internal static class Stores
         opts.Events.AddEventType<PolicyActivated>();
         opts.Events.UseListenNotifyForEventAppends = true; // finding appends wake the publisher at once (see IngestStoreShape)
         opts.Schema.For<DetectorCheckpoint>().Identity(x => x.Id);
+        opts.Schema.For<FindingsProgress>().Identity(x => x.Id);
         opts.Schema.For<DeploymentSnapshot>().Identity(x => x.Id);
         opts.Schema.For<ReferenceSnapshot>().Identity(x => x.Id);
         opts.Schema.For<DeploymentStatusView>().Identity(x => x.Id);
@@ -73,6 +75,21 @@ public sealed class DetectorCheckpoint
 
     /// <summary>Serialized global state (JSON).</summary>
     public string Json { get; set; } = "";
+}
+
+/// <summary>
+/// How far the finding events are committed. Findings are committed as soon as they are decided (with this document), while the
+/// state snapshot (<see cref="DetectorCheckpoint"/>, <see cref="DeploymentSnapshot"/>) is written only every
+/// <c>SnapshotEveryEvents</c>: after a restart the detector replays from the snapshot and drops what it decides again up to
+/// <see cref="Through"/>, which is exactly what was committed (the detector is deterministic).
+/// </summary>
+public sealed class FindingsProgress
+{
+    /// <summary>Always <c>findings</c>.</summary>
+    public string Id { get; set; } = Stores.FindingsProgressId;
+
+    /// <summary>Last ingest sequence whose findings are committed.</summary>
+    public long Through { get; set; }
 }
 
 /// <summary>Snapshot of one deployment's state (without its reference, stored apart because it rarely changes).</summary>

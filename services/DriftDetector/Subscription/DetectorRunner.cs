@@ -10,9 +10,16 @@ using Monitoring.DriftDetector.Telemetry;
 namespace Monitoring.DriftDetector.Subscription;
 
 /// <summary>
-/// Runs the pure <see cref="Detector"/> over subscription pages and persists what it decided. Exactly-once in effect: the
-/// detector's own checkpoint (<see cref="DetectorCheckpoint"/>) is written in the same transaction as the finding events and
-/// the state snapshot; on start the subscription is moved back to that checkpoint, and events at or below it are ignored.
+/// Runs the pure <see cref="Detector"/> over subscription pages and persists what it decided. Two kinds of commit:
+/// <list type="bullet">
+/// <item>findings as soon as they are decided (finding events, their views, the status views of deployments that closed a
+/// window, and <see cref="FindingsProgress"/>): small, so a finding reaches the publisher within milliseconds of its window;</item>
+/// <item>the state snapshot (<see cref="DetectorCheckpoint"/> with the global state, one <see cref="DeploymentSnapshot"/> per
+/// changed deployment, several MB for a busy one) every <c>SnapshotEveryEvents</c> events, on stop and on flush.</item>
+/// </list>
+/// Exactly-once in effect: on start the state is loaded from the last snapshot and the subscription is moved back to it; the
+/// events after it are applied again and whatever the detector decides again up to <see cref="FindingsProgress.Through"/> is
+/// dropped, because it is exactly what was committed (same events, same order, same policy history: same output).
 /// </summary>
 internal sealed class DetectorRunner(
     IngestRangeReader reader, InferenceJoin inferences, DriftStore drift, DriftDetectorOptions options, DriftMetrics metrics, ILogger<DetectorRunner> logger)
@@ -29,6 +36,8 @@ internal sealed class DetectorRunner(
     private long persistedSequence;
     private long lastSequence;
     private long lastPageEnded;
+    private long committedThrough;
+    private long replayThrough;
     private volatile bool stopRequested;
     private Task? pendingCommit;
 
@@ -78,12 +87,16 @@ internal sealed class DetectorRunner(
             }
         }
 
+        // Findings decided after the snapshot were committed already: replaying up to there must not commit them again.
+        committedThrough = Math.Max(state.LastSequence, (await session.LoadAsync<FindingsProgress>(Stores.FindingsProgressId, ct))?.Through ?? 0);
+        replayThrough = committedThrough > state.LastSequence ? committedThrough : 0;
         detector = new Detector(new PolicyHistory(versions), state, new DetectorLimits(options.MaxPendingLateEvents));
         unsaved.Clear();
         inferences.Clear();
         Interlocked.Exchange(ref lastSequence, state.LastSequence);
         Interlocked.Exchange(ref persistedSequence, state.LastSequence);
-        logger.LogInformation("Detector initialized at sequence {Sequence} with {Versions} policy version(s)", state.LastSequence, versions.Count);
+        logger.LogInformation("Detector initialized at sequence {Sequence} with {Versions} policy version(s); findings committed through {Through}",
+            state.LastSequence, versions.Count, committedThrough);
     }
 
     /// <summary>
@@ -100,7 +113,9 @@ internal sealed class DetectorRunner(
         try
         {
             var d = detector ?? throw new InvalidOperationException("The detector is not initialized.");
-            var from = Math.Max(floor, d.State.LastSequence);
+            // From the state's own position, not the range's floor: after a failed range the state is reloaded from the last
+            // snapshot, which may be older than the floor of the range the daemon retries.
+            var from = d.State.LastSequence;
             if (from < ceiling)
             {
                 await foreach (var chunk in reader.ReadAsync(from, ceiling, ct))
@@ -147,12 +162,17 @@ internal sealed class DetectorRunner(
     private async Task ApplyChunkAsync(Detector d, IngestChunk chunk, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var windowsBefore = d.State.Deployments.Values.Sum(x => x.ClosedWindows);
+        var windowsBefore = d.State.Deployments.ToDictionary(x => x.Key, x => x.Value.ClosedWindows, StringComparer.Ordinal);
         var missing = await inferences.LookUpMissingAsync(chunk.Events, d.State.LastSequence, ct);
         var looked = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var e in chunk.Events)
         {
             if (e.Sequence <= d.State.LastSequence) continue;
+            if (replayThrough > 0 && e.Sequence > replayThrough)
+            {
+                DropReplayed(d);
+            }
+
             switch (e.Data)
             {
                 case InferenceRecorded i:
@@ -173,18 +193,30 @@ internal sealed class DetectorRunner(
 
         // Events of other types inside the chunk's range are not read: the range is still fully applied.
         d.Skip(chunk.Through);
+        if (replayThrough > 0)
+        {
+            // Everything decided so far in this chunk comes from events at or below replayThrough.
+            d.TakeEmitted();
+            if (d.State.LastSequence >= replayThrough) replayThrough = 0;
+        }
+
         inferences.Trim();
         metrics.EventsProcessed(chunk.Events.Length);
         var emitted = d.TakeEmitted();
         foreach (var key in d.TakeDirty()) unsaved.Add(key);
         Interlocked.Exchange(ref lastSequence, d.State.LastSequence);
         var decided = System.Diagnostics.Stopwatch.GetTimestamp();
-        var windowsClosed = d.State.Deployments.Values.Sum(x => x.ClosedWindows) != windowsBefore;
-        var persisted = false;
-        if (emitted.Count > 0 || windowsClosed || d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
+        var windowsClosed = d.State.Deployments.Where(x => x.Value.ClosedWindows != windowsBefore.GetValueOrDefault(x.Key)).Select(x => x.Key).ToList();
+        var persisted = "no";
+        if (d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
         {
-            await PersistAsync(d, emitted, ct);
-            persisted = true;
+            await PersistAsync(d, emitted, windowsClosed, snapshot: true, ct);
+            persisted = "snapshot";
+        }
+        else if (emitted.Count > 0 || windowsClosed.Count > 0)
+        {
+            await PersistAsync(d, emitted, windowsClosed, snapshot: false, ct);
+            persisted = "findings";
         }
 
         if (logger.IsEnabled(LogLevel.Debug))
@@ -199,6 +231,14 @@ internal sealed class DetectorRunner(
         }
     }
 
+    /// <summary>Drops what the detector decided again while replaying events whose findings were committed before a restart.</summary>
+    private void DropReplayed(Detector d)
+    {
+        var again = d.TakeEmitted();
+        if (again.Count > 0) logger.LogDebug("Replay after restart: {Count} finding event(s) up to {Through} were committed already", again.Count, replayThrough);
+        replayThrough = 0;
+    }
+
     /// <summary>Writes a snapshot now (on shutdown, before a policy reload).</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
@@ -208,7 +248,7 @@ internal sealed class DetectorRunner(
             await WaitForCommitAsync();
             if (detector is { } d && d.State.LastSequence > PersistedSequence)
             {
-                await PersistAsync(d, d.TakeEmitted(), ct);
+                await PersistAsync(d, d.TakeEmitted(), [], snapshot: true, ct);
                 await WaitForCommitAsync();
             }
         }
@@ -219,18 +259,36 @@ internal sealed class DetectorRunner(
     }
 
     /// <summary>
-    /// Builds the snapshot documents (serialized here, on the decision thread, so they are a consistent copy of the state) and
-    /// starts their commit; the commit runs while the next chunk is decided. At most one commit is in flight: the next persist,
-    /// the end of the range and <see cref="FlushAsync"/> wait for it, and a failed commit fails the range there (the state is then
-    /// reloaded from the last committed snapshot and the range is read again, so nothing is lost or counted twice).
+    /// Builds the documents of a commit (serialized here, on the decision thread, so they are a consistent copy of the state) and
+    /// starts it; the commit runs while the next chunk is decided. At most one commit is in flight: the next persist, the end of
+    /// the range and <see cref="FlushAsync"/> wait for it, and a failed commit fails the range there (the state is then reloaded
+    /// from the last committed snapshot and the range is read again, so nothing is lost or counted twice). With
+    /// <paramref name="snapshot"/> false only the findings, the status views of <paramref name="windowsClosed"/> and the
+    /// findings' deployments, and <see cref="FindingsProgress"/> are written.
     /// </summary>
-    private async Task PersistAsync(Detector d, List<object> emitted, CancellationToken ct)
+    private async Task PersistAsync(Detector d, List<object> emitted, IReadOnlyCollection<string> windowsClosed, bool snapshot, CancellationToken ct)
     {
         await WaitForCommitAsync();
         var session = drift.Store.LightweightSession();
         try
         {
-            await PrepareAsync(session, d, emitted, ct);
+            var touched = await AppendFindingsAsync(session, emitted, ct);
+            if (snapshot)
+            {
+                StoreSnapshot(session, d);
+            }
+            else
+            {
+                foreach (var key in touched.Union(windowsClosed).Where(d.State.Deployments.ContainsKey).Order(StringComparer.Ordinal))
+                {
+                    var state = d.State.Deployments[key];
+                    session.Store(StatusView(state, d.State.LastSequence));
+                    metrics.Publish(state, options);
+                }
+            }
+
+            committedThrough = Math.Max(committedThrough, d.State.LastSequence);
+            session.Store(new FindingsProgress { Through = committedThrough });
         }
         catch
         {
@@ -238,18 +296,17 @@ internal sealed class DetectorRunner(
             throw;
         }
 
-        var sequence = d.State.LastSequence;
-        pendingCommit = CommitAsync(session, sequence, ct);
+        pendingCommit = CommitAsync(session, snapshot ? d.State.LastSequence : null, ct);
     }
 
-    private async Task CommitAsync(IDocumentSession session, long sequence, CancellationToken ct)
+    private async Task CommitAsync(IDocumentSession session, long? snapshotSequence, CancellationToken ct)
     {
         await using (session)
         {
             await session.SaveChangesAsync(ct);
         }
 
-        Interlocked.Exchange(ref persistedSequence, sequence);
+        if (snapshotSequence is { } sequence) Interlocked.Exchange(ref persistedSequence, sequence);
     }
 
     /// <summary>Waits for the commit in flight, if any; its failure is thrown here.</summary>
@@ -262,7 +319,8 @@ internal sealed class DetectorRunner(
         }
     }
 
-    private async Task PrepareAsync(IDocumentSession session, Detector d, List<object> emitted, CancellationToken ct)
+    /// <summary>Appends the finding events and stores their views; returns the deployments they belong to.</summary>
+    private async Task<HashSet<string>> AppendFindingsAsync(IDocumentSession session, List<object> emitted, CancellationToken ct)
     {
         var views = new Dictionary<string, FindingView>(StringComparer.Ordinal);
         var needed = emitted.Select(e => e switch { FindingUpdated u => u.FindingId, FindingResolved r => r.FindingId, _ => null })
@@ -316,6 +374,14 @@ internal sealed class DetectorRunner(
         }
 
         foreach (var v in views.Values) session.Store(v);
+        var touched = views.Values.Select(v => v.Deployment).ToHashSet(StringComparer.Ordinal);
+        foreach (var p in emitted.OfType<PerformanceReconciled>()) touched.Add(p.Deployment);
+        return touched;
+    }
+
+    /// <summary>Stores the snapshot of every changed deployment, their status views and the checkpoint with the global state.</summary>
+    private void StoreSnapshot(IDocumentSession session, Detector d)
+    {
         foreach (var key in unsaved.Order(StringComparer.Ordinal))
         {
             var state = d.State.Deployments[key];

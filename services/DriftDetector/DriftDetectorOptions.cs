@@ -35,7 +35,10 @@ public sealed class DriftDetectorOptions
     [Range(0, 10_000_000)]
     public int JoinMemoryInferences { get; set; } = 20_000;
 
-    /// <summary>A snapshot of the detector state is written at least every this many events (and whenever a finding changes or a window closes).</summary>
+    /// <summary>
+    /// The state snapshot is written every this many events (and on stop and flush); findings are committed as soon as they are
+    /// decided, so this only bounds how many events a restart re-reads.
+    /// </summary>
     [Range(100, 10_000_000)]
     public int SnapshotEveryEvents { get; set; } = 50_000;
 

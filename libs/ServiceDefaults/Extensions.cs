@@ -23,7 +23,7 @@ public static class Extensions
 
     /// <summary>
     /// Adds OpenTelemetry tracing (ASP.NET Core, HttpClient, MassTransit, Marten, Npgsql), OTLP export when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, the prometheus-net bridge for .NET meters, problem details and
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (otherwise spans are created for propagation only, not recorded), the prometheus-net bridge for .NET meters, problem details and
     /// a liveness check.
     /// </summary>
     /// <param name="builder">The host builder.</param>
@@ -33,17 +33,27 @@ public static class Extensions
         var serviceName = builder.Environment.ApplicationName;
         string[] sources = ["MassTransit", "Marten", "Npgsql", .. extraSources];
 
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddSource(sources))
+            .WithTracing(t =>
+            {
+                t.AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddSource(sources);
+
+                // With nowhere to send spans, recording them (tags, events, links on every message, query and request) is pure
+                // cost: activities are still created, so trace ids propagate and are stored as correlation ids, but not recorded.
+                if (!exporting)
+                {
+                    t.SetSampler(new AlwaysOffSampler());
+                }
+            })
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddMeter(sources));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (exporting)
         {
             otel.UseOtlpExporter();
         }

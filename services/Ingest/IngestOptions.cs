@@ -23,6 +23,14 @@ public sealed class IngestOptions
     [Range(1, 20_000)]
     public int MaxAppendBatch { get; set; } = 2_000;
 
+    /// <summary>
+    /// How events that join a stream (ground truth, reader feedback, or several events for one new stream) are appended.
+    /// True (default): one set-based statement per batch for all such streams (<c>ExistingStreamAppender</c>), which
+    /// writes the same rows as Marten's append. False: Marten's session append, one <c>mt_quick_append_events</c>
+    /// call per stream; kept so the benchmark can compare both in one run, and as a fallback.
+    /// </summary>
+    public bool SetBasedAppend { get; set; } = true;
+
     /// <summary>Messages RabbitMQ may deliver before acknowledgement, per queue (and concurrent consume calls).</summary>
     [Range(1, 65_535)]
     public int PrefetchCount { get; set; } = 4_000;

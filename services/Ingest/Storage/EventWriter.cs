@@ -51,6 +51,7 @@ public sealed class EventWriter(
 
     private readonly string schema = options.Value.Schema;
     private readonly int maxBatch = options.Value.MaxAppendBatch;
+    private readonly ExistingStreamAppender? setBased = options.Value.SetBasedAppend ? new ExistingStreamAppender(store, dataSource) : null;
     private readonly Dictionary<Type, string> typeNames = new()
     {
         [typeof(InferenceRecorded)] = ((Marten.Events.EventGraph)((StoreOptions)store.Options).Events).EventMappingFor(typeof(InferenceRecorded)).EventTypeName,
@@ -191,7 +192,7 @@ public sealed class EventWriter(
 
     private async Task<AppendResult[]> TryAppendAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
-        var existing = await LoadExistingAsync(batch, cancellationToken);
+        var (existing, versions) = await LoadExistingAsync(batch, cancellationToken);
         var results = new AppendResult[batch.Count];
         var toAppend = new List<int>(batch.Count);
         var perStream = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -229,15 +230,26 @@ public sealed class EventWriter(
 
         // A stream that does not exist yet and gets exactly one event (the usual inference) is written with
         // COPY, which costs several times less than Marten's per-stream append; everything else (ground truth or
-        // feedback joining a stream, several events for one stream) goes through a normal session append.
+        // feedback joining a stream, several events for one stream) goes through one set-based statement for the
+        // whole batch (or, with SetBasedAppend off, a normal session append: one function call per stream).
         await using var session = store.LightweightSession();
         await using var bulkBuilder = store.LightweightSession(); // only builds the COPY streams; never saved
         var bulk = new List<StreamAction>();
+        var rows = new List<AppendRow>();
         var appended = 0;
         foreach (var i in toAppend)
         {
             var (item, origin) = batch[i];
             var isNewSingle = perStream[item.InferenceId] == 1 && existing[item.InferenceId].All(s => s.New);
+            if (!isNewSingle && setBased is not null)
+            {
+                // The version read with the duplicate check: a writer that appended since then collides on the
+                // (stream_id, version) key, and the batch is re-checked.
+                var version = versions[item.InferenceId] = versions.GetValueOrDefault(item.InferenceId) + 1;
+                rows.Add(new AppendRow(item.InferenceId, version, item.Event, item.ContentHash, origin));
+                continue;
+            }
+
             var action = isNewSingle
                 ? bulkBuilder.Events.StartStream(item.InferenceId, item.Event)
                 : session.Events.Append(item.InferenceId, item.Event);
@@ -260,16 +272,21 @@ public sealed class EventWriter(
             }
         }
 
-        // Two transactions when a batch has both kinds; safe because every item is re-checked on retry: if the
-        // second fails, the whole batch fails, its messages are redelivered and the first part is found as duplicates.
+        // Two transactions when a batch has both kinds (BulkInsertEventsAsync opens its own connection and transaction:
+        // Marten 9.58 has no overload that takes ours); safe because every item is re-checked on retry: if the second
+        // fails, the whole batch fails, its messages are redelivered and the first part is found as duplicates.
         if (bulk.Count > 0)
         {
             await store.BulkInsertEventsAsync(bulk, bulk.Count, cancellationToken);
 
             // COPY bypasses Marten's unit of work, which is what sends the append notification: send it here, after
             // the commit, so the DriftDetector looks at once instead of at its next poll (polling remains the fallback).
-            await using var notify = dataSource.CreateCommand(Monitoring.EventStore.IngestStoreShape.NotifyAppendedSql);
-            await notify.ExecuteNonQueryAsync(cancellationToken);
+            // The set-based append below sends it in its own transaction, committed after this one.
+            if (rows.Count == 0)
+            {
+                await using var notify = dataSource.CreateCommand(Monitoring.EventStore.IngestStoreShape.NotifyAppendedSql);
+                await notify.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         if (appended > 0)
@@ -277,18 +294,26 @@ public sealed class EventWriter(
             await session.SaveChangesAsync(cancellationToken);
         }
 
+        if (rows.Count > 0)
+        {
+            await setBased!.AppendAsync(rows, cancellationToken);
+        }
+
         return results;
     }
 
     private sealed record StoredEvent(string Type, string? Hash, bool New = false);
 
-    private async Task<Dictionary<string, List<StoredEvent>>> LoadExistingAsync(List<Pending> batch, CancellationToken cancellationToken)
+    /// <summary>The stored events of the batch's streams, and each stream's highest event version.</summary>
+    private async Task<(Dictionary<string, List<StoredEvent>> Events, Dictionary<string, long> Versions)> LoadExistingAsync(
+        List<Pending> batch, CancellationToken cancellationToken)
     {
         var ids = batch.Select(p => p.Item.InferenceId).Distinct(StringComparer.Ordinal).ToArray();
         await using var command = dataSource.CreateCommand(
-            $"select stream_id, type, headers ->> '{EventStoreSetup.ContentHashHeader}' from \"{schema}\".mt_events where stream_id = any(@ids)");
+            $"select stream_id, type, headers ->> '{EventStoreSetup.ContentHashHeader}', version from \"{schema}\".mt_events where stream_id = any(@ids)");
         command.Parameters.AddWithValue("ids", ids);
         var existing = new Dictionary<string, List<StoredEvent>>(StringComparer.Ordinal);
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -299,16 +324,19 @@ public sealed class EventWriter(
             }
 
             list.Add(new StoredEvent(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            versions[streamId] = Math.Max(versions.GetValueOrDefault(streamId), reader.GetInt64(3));
         }
 
-        return existing;
+        return (existing, versions);
     }
 
-    private static bool IsConcurrencyCollision(Exception e)
+    internal static bool IsConcurrencyCollision(Exception e)
     {
         for (var current = e; current is not null; current = current.InnerException)
         {
-            if (current is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } ||
+            // A deadlock between two writers locking shared streams in different orders is a collision too: the
+            // victim's transaction rolled back, and the re-check and retry are as safe as after a unique violation.
+            if (current is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected } ||
                 current.GetType().Name is "EventStreamUnexpectedMaxEventIdException" or "ExistingStreamIdCollisionException" or "ConcurrencyException")
             {
                 return true;

@@ -46,7 +46,7 @@ internal static class Infra
     }
 
     /// <summary>Starts the built Ingest service (a real process, as deployed) and waits until it is ready.</summary>
-    public static async Task<Process> StartIngestAsync(string schema, string vhost, int port)
+    public static async Task<Process> StartIngestAsync(string schema, string vhost, int port, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Monitoring.Ingest.dll")])
         {
@@ -68,6 +68,11 @@ internal static class Infra
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("BENCH_INGEST__", StringComparison.Ordinal)))
         {
             start.Environment[key["BENCH_INGEST__".Length..]] = Environment.GetEnvironmentVariable(key);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         var process = Process.Start(start)!;
@@ -144,12 +149,14 @@ internal sealed class PrometheusText(string text)
     /// <summary>sum / count of a histogram.</summary>
     public double Mean(string histogram)
     {
-        double Value(string suffix) => text.Split('\n')
-            .Where(l => l.StartsWith(histogram + suffix + " ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ')[1], CultureInfo.InvariantCulture)).FirstOrDefault();
-        var count = Value("_count");
-        return count == 0 ? 0 : Value("_sum") / count;
+        var count = Value(histogram + "_count");
+        return count == 0 ? 0 : Value(histogram + "_sum") / count;
     }
+
+    /// <summary>The value of an unlabelled series (0 when absent).</summary>
+    public double Value(string series) => text.Split('\n')
+        .Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+        .Select(l => double.Parse(l.Split(' ')[1], CultureInfo.InvariantCulture)).FirstOrDefault();
 }
 
 /// <summary>CPU seconds used by Ingest, RabbitMQ (beam.smp), PostgreSQL and the whole machine, from /proc.</summary>

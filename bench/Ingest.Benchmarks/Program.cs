@@ -15,6 +15,16 @@ using Monitoring.Ingest.Benchmarks;
 // process in steady state (JIT done, hot paths tiered up) as a long-running service is; 0 measures a cold process.
 //
 //   dotnet run -c Release --project bench/Ingest.Benchmarks -- [--events 100000] [--batches 1,100] [--warmup 0] [--out path]
+if (args is ["labels", ..])
+{
+    // Ground truth and feedback joining stored inferences: Marten's per-stream append vs the set-based append, same run:
+    //   dotnet run -c Release --project bench/Ingest.Benchmarks -- labels [--inferences 20000] [--items-per-message 100] [--rounds 2] [--warmup 4000] [--out path]
+    var labelOptions = LabelOptions.Parse(args[1..]);
+    Console.WriteLine(await LabelBench.RunAsync(labelOptions));
+    Console.WriteLine($"written to {labelOptions.Output}");
+    return;
+}
+
 if (args is ["stages", ..])
 {
     // In-process CPU per event of each consumer stage (no RabbitMQ): dotnet run ... -- stages [events]

@@ -40,7 +40,7 @@ public sealed class DriftDetectorOptions
     /// decided, so this only bounds how many events a restart re-reads.
     /// </summary>
     [Range(100, 10_000_000)]
-    public int SnapshotEveryEvents { get; set; } = 50_000;
+    public int SnapshotEveryEvents { get; set; } = 250_000;
 
     /// <summary>Ground truth / feedback events kept while waiting for their inference (oldest evicted beyond).</summary>
     [Range(100, 10_000_000)]

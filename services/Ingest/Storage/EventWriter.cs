@@ -51,6 +51,11 @@ public sealed class EventWriter(
 
     private readonly string schema = options.Value.Schema;
     private readonly int maxBatch = options.Value.MaxAppendBatch;
+    private long storedSinceStart;
+    private bool statisticsRefreshed;
+
+    /// <summary>Events stored by this process after which the store's statistics are refreshed once (see <see cref="FlushAsync"/>).</summary>
+    internal const int AnalyzeAfterEvents = 10_000;
     private readonly ExistingStreamAppender? setBased = options.Value.SetBasedAppend ? new ExistingStreamAppender(store, dataSource) : null;
     private readonly Dictionary<Type, string> typeNames = new()
     {
@@ -133,8 +138,9 @@ public sealed class EventWriter(
     }
 
     /// <summary>
-    /// Once at start (the store's tables exist: Marten applied its schema before this service started), the planner statistics
-    /// of <see cref="Monitoring.EventStore.IngestStoreShape.PlannerStatisticsSql"/>. An optimisation only: a failure is logged.
+    /// At start (the store's tables exist: Marten applied its schema before this service started) and once more after
+    /// <see cref="AnalyzeAfterEvents"/> events, the planner statistics of
+    /// <see cref="Monitoring.EventStore.IngestStoreShape.PlannerStatisticsSql"/>. An optimisation only: a failure is logged.
     /// </summary>
     private async Task SetPlannerStatisticsAsync(CancellationToken cancellationToken)
     {
@@ -167,6 +173,15 @@ public sealed class EventWriter(
                 }
 
                 CountStored(batch, results);
+                storedSinceStart += batch.Count;
+                if (!statisticsRefreshed && storedSinceStart >= AnalyzeAfterEvents)
+                {
+                    // A store created empty at start has no statistics until autovacuum analyzes it (minutes under load), and
+                    // until then PostgreSQL plans the duplicate check as a full scan: refresh them once the table holds data.
+                    statisticsRefreshed = true;
+                    _ = Task.Run(() => SetPlannerStatisticsAsync(CancellationToken.None), CancellationToken.None);
+                }
+
                 IngestTelemetry.AppendBatchSize.Observe(batch.Count);
                 IngestTelemetry.AppendSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 return;

@@ -36,8 +36,10 @@ if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main"' | grep -q .
 fi
 CONF=/etc/postgresql/$PG_VERSION/main/conf.d/monitoring.conf
 # An append-heavy event store: fewer forced checkpoints (each one makes the next write of every page a full-page image in
-# the WAL; at 1 GB they came every ~3 minutes under 5,000 events/s), and no JIT compilation of short OLTP queries.
-WANT_CONF=$'# written by scripts/stack-up.sh\nlisten_addresses = \'127.0.0.1\'\nmax_connections = 400\nshared_buffers = 512MB\nsynchronous_commit = on\nmax_wal_size = 4GB\ncheckpoint_timeout = 15min\njit = off\n'
+# the WAL; at 1 GB they came every ~3 minutes under 5,000 events/s), no JIT compilation of short OLTP queries, and
+# autovacuum looking every 10 s so the statistics of a fast-growing event table keep up (the Ingest sets its table's
+# analyze threshold to 2 % growth: IngestStoreShape.PlannerStatisticsSql).
+WANT_CONF=$'# written by scripts/stack-up.sh\nlisten_addresses = \'127.0.0.1\'\nmax_connections = 400\nshared_buffers = 512MB\nsynchronous_commit = on\nmax_wal_size = 4GB\ncheckpoint_timeout = 15min\njit = off\nautovacuum_naptime = 10s\n'
 if [ ! -f "$CONF" ] || [ "$(cat "$CONF")" != "$(printf %s "$WANT_CONF")" ]; then
   printf '%s' "$WANT_CONF" > "$CONF"
   if pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" && $4=="online"' | grep -q .; then

@@ -176,7 +176,7 @@ public sealed class EventWriter(
                 storedSinceStart += batch.Count;
                 if (!statisticsRefreshed && storedSinceStart >= AnalyzeAfterEvents)
                 {
-                    // A store created empty at start has no statistics until autovacuum analyzes it (minutes under load), and
+                    // A store created empty at start has no statistics until autovacuum first analyzes it (up to a minute), and
                     // until then PostgreSQL plans the duplicate check as a full scan: refresh them once the table holds data.
                     statisticsRefreshed = true;
                     _ = Task.Run(() => SetPlannerStatisticsAsync(CancellationToken.None), CancellationToken.None);

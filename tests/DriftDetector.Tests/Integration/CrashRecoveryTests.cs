@@ -22,7 +22,7 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
         await using (var first = env.StartHost(rareSnapshots))
         {
             await first.CatchUpAsync(); // ends with a snapshot (flush)
-            await PublisherDrainedAsync();
+            await env.PublisherDrainedAsync();
         }
 
         var snapshotSequence = await ScalarAsync<long>($"select (data ->> 'LastSequence')::bigint from \"{env.DriftSchema}\".mt_doc_detectorcheckpoint");
@@ -37,7 +37,7 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
             // Publishing is at least once: a publisher stopped between its broker confirm and its ledger commit publishes
             // again after a restart (consumers de-duplicate). Wait for it here so that a duplicate below can only come
             // from the detector's replay.
-            await PublisherDrainedAsync();
+            await env.PublisherDrainedAsync();
         }
 
         var committed = await env.FindingEventsAsync();
@@ -69,12 +69,6 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
         Assert.Equal(opened, detected.Distinct().Count());
         Assert.Equal(detected.Distinct().Count(), detected.Count);
     }
-
-    private Task PublisherDrainedAsync() => Eventually.HoldsAsync(
-        () => ScalarAsync<bool>(
-            $"select coalesce((select max(last_seq_id) from \"{env.DriftSchema}\".mt_event_progression where name like 'FindingPublisher%'), -1) " +
-            $">= (select coalesce(max(seq_id), 0) from \"{env.DriftSchema}\".mt_events)"),
-        TimeSpan.FromSeconds(60), "the publisher has published (and recorded) every finding event");
 
     private async Task CopySnapshotTablesAsync(bool save)
     {

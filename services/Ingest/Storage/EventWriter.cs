@@ -149,7 +149,7 @@ public sealed class EventWriter(
             await using var command = dataSource.CreateCommand(Monitoring.EventStore.IngestStoreShape.PlannerStatisticsSql(schema));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or PostgresException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not set the planner statistics of {Schema}.mt_events; duplicate checks may scan the table until the next start", schema);
         }

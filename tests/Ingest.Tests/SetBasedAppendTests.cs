@@ -35,8 +35,10 @@ public sealed class SetBasedAppendFixture : IAsyncLifetime
     public EventWriter SetBasedWriter { get; private set; } = null!;
 
     /// <summary>A writer on the store of <see cref="Schema"/>, as a second Ingest process would be.</summary>
-    public EventWriter NewWriter(bool setBased) => new(Store, DataSource,
-        Options.Create(new IngestOptions { Schema = Schema, SetBasedAppend = setBased }), NullLogger<EventWriter>.Instance);
+    public EventWriter NewWriter(bool setBased) => NewWriter(Store, Schema, setBased);
+
+    private EventWriter NewWriter(IDocumentStore store, string schema, bool setBased) => new(store, DataSource,
+        Options.Create(new IngestOptions { Schema = schema, SetBasedAppend = setBased }), NullLogger<EventWriter>.Instance);
 
     private const string TestSourceName = "Monitoring.Ingest.Tests.SetBasedAppend";
     private static readonly ActivitySource TestSource = new(TestSourceName);
@@ -59,8 +61,7 @@ public sealed class SetBasedAppendFixture : IAsyncLifetime
         Store = await CreateStoreAsync(Schema);
         MartenStore = await CreateStoreAsync(MartenSchema);
         DataSource = EventStoreSetup.CreateDataSource(TestInfrastructure.PostgresConnectionString);
-        MartenWriter = new EventWriter(MartenStore, DataSource,
-            Options.Create(new IngestOptions { Schema = MartenSchema, SetBasedAppend = false }), NullLogger<EventWriter>.Instance);
+        MartenWriter = NewWriter(MartenStore, MartenSchema, setBased: false);
         SetBasedWriter = NewWriter(setBased: true);
         using var parent = TestSource.StartActivity("writers")!;
         TraceId = parent.TraceId.ToHexString();

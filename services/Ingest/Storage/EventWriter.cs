@@ -54,7 +54,7 @@ public sealed class EventWriter(
     private long storedSinceStart;
     private bool statisticsRefreshed;
 
-    /// <summary>Events stored by this process after which the store's statistics are refreshed once (see <see cref="FlushAsync"/>).</summary>
+    /// <summary>Events written or found duplicate by this process after which the store's statistics are refreshed once (see <see cref="FlushAsync"/>).</summary>
     internal const int AnalyzeAfterEvents = 10_000;
     private readonly ExistingStreamAppender? setBased = options.Value.SetBasedAppend ? new ExistingStreamAppender(store, dataSource) : null;
     private readonly Dictionary<Type, string> typeNames = new()

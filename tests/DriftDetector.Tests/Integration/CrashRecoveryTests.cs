@@ -25,7 +25,7 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
             await env.PublisherDrainedAsync();
         }
 
-        var snapshotSequence = await ScalarAsync<long>($"select (data ->> 'LastSequence')::bigint from \"{env.DriftSchema}\".mt_doc_detectorcheckpoint");
+        var snapshotSequence = await env.ScalarAsync<long>($"select (data ->> 'LastSequence')::bigint from \"{env.DriftSchema}\".mt_doc_detectorcheckpoint");
         await CopySnapshotTablesAsync(save: true);
         var findingsAtSnapshot = (await env.FindingEventsAsync()).Count;
 
@@ -45,7 +45,7 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
 
         // As if the process had died after its last findings commit and before any later snapshot.
         await CopySnapshotTablesAsync(save: false);
-        var through = await ScalarAsync<long>($"select (data ->> 'Through')::bigint from \"{env.DriftSchema}\".mt_doc_findingsprogress");
+        var through = await env.ScalarAsync<long>($"select (data ->> 'Through')::bigint from \"{env.DriftSchema}\".mt_doc_findingsprogress");
         Assert.True(through > snapshotSequence, $"findings committed through {through}, snapshot at {snapshotSequence}");
 
         await env.AppendAsync(events.Skip(36_000));
@@ -84,13 +84,5 @@ public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<Dri
             await using var cmd = new NpgsqlCommand(sql, conn);
             await cmd.ExecuteNonQueryAsync();
         }
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var conn = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return (T)(await cmd.ExecuteScalarAsync())!;
     }
 }

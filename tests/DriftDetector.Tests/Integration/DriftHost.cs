@@ -104,15 +104,20 @@ public sealed class DriftEnvironment : IAsyncLifetime
     /// least once: a host stopped between the broker's confirm and the ledger commit publishes again after a restart, so a
     /// test that counts messages across a restart waits for this before stopping a host.
     /// </summary>
-    public Task PublisherDrainedAsync() => Eventually.HoldsAsync(async () =>
+    public Task PublisherDrainedAsync() => Eventually.HoldsAsync(
+        () => ScalarAsync<bool>(
+            $"select coalesce((select max(last_seq_id) from \"{DriftSchema}\".mt_event_progression where name like 'FindingPublisher%'), -1) " +
+            $">= (select coalesce(max(seq_id), 0) from \"{DriftSchema}\".mt_events)"),
+        TimeSpan.FromSeconds(60), "the publisher has published (and recorded) every finding event");
+
+    /// <summary>The single value of <paramref name="sql"/> on the test database.</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
     {
         await using var conn = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(
-            $"select coalesce((select max(last_seq_id) from \"{DriftSchema}\".mt_event_progression where name like 'FindingPublisher%'), -1) " +
-            $">= (select coalesce(max(seq_id), 0) from \"{DriftSchema}\".mt_events)", conn);
-        return (bool)(await cmd.ExecuteScalarAsync())!;
-    }, TimeSpan.FromSeconds(60), "the publisher has published (and recorded) every finding event");
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
 
     private static string Canonical(string json) => JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(json));
 

@@ -127,6 +127,15 @@ public sealed record DriftDetected
 
     /// <summary>Event time at which the finding opened.</summary>
     public required DateTimeOffset DetectedAt { get; init; }
+
+    /// <summary>
+    /// Root-cause group (<see cref="ChangeDetected.ChangeId"/>) this finding belongs to, when the detector attributed it; a
+    /// consumer groups findings without one by deployment, site and detecting window.
+    /// </summary>
+    public string? ChangeId { get; init; }
+
+    /// <summary>True when this finding names the root cause of its change; false for a consequence.</summary>
+    public bool IsRootCause { get; init; }
 }
 
 /// <summary>New evidence for an open finding.</summary>

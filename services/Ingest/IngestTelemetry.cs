@@ -29,6 +29,14 @@ public static class IngestTelemetry
     internal static readonly Counter Stored = Metrics.CreateCounter(
         "ingest_events_stored_total", "Events appended to the event store.", "kind", "outcome");
 
+    /// <summary>Failed append transactions by class (transient: retried; permanent: one item refused) and reason (SQLSTATE or kind).</summary>
+    internal static readonly Counter AppendFailures = Metrics.CreateCounter(
+        "ingest_append_failures_total", "Failed appends: transient (the group commit is retried) or permanent (one item refused and sent to the error queue), by reason.",
+        "class", "reason");
+
+    /// <summary>Number of <see cref="AppendOutcome"/> values.</summary>
+    internal const int Outcomes = 4;
+
     /// <summary>Items per HTTP request or AMQP message.</summary>
     internal static readonly Histogram BatchSize = Metrics.CreateHistogram(
         "ingest_batch_size", "Items per HTTP request or AMQP message.",
@@ -59,7 +67,7 @@ public static class IngestTelemetry
     internal static readonly Histogram.Child BatchSizeAmqp = BatchSize.WithLabels("amqp");
 
     /// <summary><see cref="Stored"/> for one kind and outcome.</summary>
-    internal static Counter.Child StoredCounter(EventKind kind, AppendOutcome outcome) => StoredChildren[(int)kind * 3 + (int)outcome];
+    internal static Counter.Child StoredCounter(EventKind kind, AppendOutcome outcome) => StoredChildren[(int)kind * Outcomes + (int)outcome];
 
     /// <summary><see cref="Received"/> over AMQP for one kind.</summary>
     internal static Counter.Child ReceivedAmqp(EventKind kind) => ReceivedAmqpChildren[(int)kind];

@@ -148,6 +148,10 @@ public sealed class IngestHost : IAsyncDisposable
         {
             return null; // the error queue is declared on the first fault
         }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 541 && e.Message.Contains("noproc", StringComparison.Ordinal))
+        {
+            return null; // a quorum error queue declared a moment ago whose process is not running yet
+        }
     }
 
     /// <summary>Polls <paramref name="queue"/> until a message arrives.</summary>

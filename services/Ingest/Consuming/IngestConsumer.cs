@@ -9,7 +9,7 @@ namespace Monitoring.Ingest.Consuming;
 /// <summary>The message can never be stored as sent (schema, privacy or conflict); it goes to the error queue untried.</summary>
 public sealed class IngestRejectedException(string reason, string message) : Exception(message)
 {
-    /// <summary><c>schema</c>, <c>privacy</c>, <c>syntax</c> or <c>conflict</c>.</summary>
+    /// <summary><c>schema</c>, <c>privacy</c>, <c>syntax</c>, <c>conflict</c> or <c>refused</c>.</summary>
     public string Reason { get; } = reason;
 }
 
@@ -50,12 +50,26 @@ public sealed class IngestConsumer(EventKind kind, EventWriter writer, IOptions<
         var origin = new ItemOrigin(CorrelationOf(context), context.MessageId?.ToString(), Producer(context));
         var outcomes = await writer.AppendAllAsync(result.Items, origin, context.CancellationToken);
         List<string>? conflicts = null;
+        List<string>? refused = null;
         foreach (var outcome in outcomes)
         {
             if (outcome.Outcome == AppendOutcome.Conflict)
             {
                 (conflicts ??= []).Add(outcome.Reason!);
             }
+            else if (outcome.Outcome == AppendOutcome.Refused)
+            {
+                (refused ??= []).Add(outcome.Reason!);
+            }
+        }
+
+        if (refused is not null)
+        {
+            // The store refused the data itself: no retry can store it, so the message goes to the error queue now.
+            IngestTelemetry.Rejected.WithLabels(label, "amqp", "refused").Inc(refused.Count);
+            throw new IngestRejectedException("refused",
+                $"{refused.Count} of {outcomes.Length} item(s) were refused by the store and not stored (the others were): " +
+                string.Join("; ", refused.Concat(conflicts ?? []).Take(20)));
         }
 
         if (conflicts is not null)

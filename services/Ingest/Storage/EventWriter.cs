@@ -20,9 +20,12 @@ public enum AppendOutcome
 
     /// <summary>The inferenceId is already stored with different content: nothing written.</summary>
     Conflict,
+
+    /// <summary>The store refused this item's data (a permanent error isolated by bisecting its group commit): nothing written.</summary>
+    Refused,
 }
 
-/// <summary>The result for one item; <see cref="Reason"/> explains a conflict.</summary>
+/// <summary>The result for one item; <see cref="Reason"/> explains a conflict or a refusal.</summary>
 public sealed record AppendResult(AppendOutcome Outcome, string? Reason = null);
 
 /// <summary>Where an item came from, recorded as event metadata.</summary>
@@ -37,6 +40,9 @@ public sealed record ItemOrigin(string? CorrelationId, string? CausationId, stri
 /// alone), checks it for duplicates and conflicts against the store and within the batch, appends the rest and
 /// completes every message. One writer per process means two batches never race for the same stream here; between
 /// processes the stream-version unique key rejects one (23505) and that batch is re-checked and retried.
+/// A failure is classified (<see cref="StoreErrors"/>): a transient one fails every message of the group commit, to be retried
+/// with backoff; a permanent one (the data of one item) is isolated by bisecting the group commit, so that only the offending
+/// item is refused (its message goes to the error queue with the reason, at once) and every other item is stored.
 /// </summary>
 public sealed class EventWriter(
     IDocumentStore store,
@@ -164,7 +170,7 @@ public sealed class EventWriter(
         {
             try
             {
-                var results = await TryAppendAsync(batch, cancellationToken);
+                var results = await AppendIsolatingAsync(batch, cancellationToken);
                 var first = 0;
                 foreach (var submission in submissions)
                 {
@@ -193,7 +199,9 @@ public sealed class EventWriter(
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Append of {Count} events failed; their messages will be retried", batch.Count);
+                var (errorClass, reason) = StoreErrors.Classify(e);
+                IngestTelemetry.AppendFailures.WithLabels("transient", reason).Inc();
+                logger.LogWarning(e, "Append of {Count} events failed ({Class}, {Reason}); their messages will be retried", batch.Count, errorClass, reason);
                 activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                 foreach (var s in submissions)
                 {
@@ -208,19 +216,62 @@ public sealed class EventWriter(
     /// <summary>One counter update per kind and outcome per batch, instead of a labelled lookup per event.</summary>
     private static void CountStored(List<Pending> batch, AppendResult[] results)
     {
-        Span<int> counts = stackalloc int[9];
+        const int outcomes = IngestTelemetry.Outcomes;
+        Span<int> counts = stackalloc int[3 * outcomes];
         for (var i = 0; i < batch.Count; i++)
         {
-            counts[(int)batch[i].Item.Kind * 3 + (int)results[i].Outcome]++;
+            counts[(int)batch[i].Item.Kind * outcomes + (int)results[i].Outcome]++;
         }
 
         for (var cell = 0; cell < counts.Length; cell++)
         {
             if (counts[cell] > 0)
             {
-                IngestTelemetry.StoredCounter((EventKind)(cell / 3), (AppendOutcome)(cell % 3)).Inc(counts[cell]);
+                IngestTelemetry.StoredCounter((EventKind)(cell / outcomes), (AppendOutcome)(cell % outcomes)).Inc(counts[cell]);
             }
         }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="batch"/>; when the store refuses its data (a permanent error), appends each half on its own,
+    /// down to the single item that is refused. Halves that were committed before a later half failed are found as
+    /// duplicates if the batch is retried, so no split can store an item twice. A transient error or a collision fails the
+    /// whole call (retried by <see cref="FlushAsync"/> or through the messages' redelivery).
+    /// </summary>
+    private async Task<AppendResult[]> AppendIsolatingAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryAppendAsync(batch, cancellationToken);
+        }
+        catch (Exception e) when (!IsConcurrencyCollision(e) && StoreErrors.Classify(e) is (StoreErrorClass.Permanent, var reason))
+        {
+            if (batch.Count == 1)
+            {
+                var item = batch[0].Item;
+                IngestTelemetry.AppendFailures.WithLabels("permanent", reason).Inc();
+                logger.LogWarning("The store refused {Kind} '{InferenceId}' ({Reason}: {Message}); only its message goes to the error queue",
+                    Kind(item.Kind), item.InferenceId, reason, Innermost(e).Message);
+                return [new AppendResult(AppendOutcome.Refused,
+                    $"the store refused inferenceId '{item.InferenceId}' ({reason}: {Innermost(e).Message}); it was not stored and retrying cannot help")];
+            }
+
+            logger.LogInformation("Append of {Count} events refused ({Reason}); bisecting to isolate the offending item", batch.Count, reason);
+            var half = batch.Count / 2;
+            var left = await AppendIsolatingAsync(batch.GetRange(0, half), cancellationToken);
+            var right = await AppendIsolatingAsync(batch.GetRange(half, batch.Count - half), cancellationToken);
+            return [.. left, .. right];
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 
     private async Task<AppendResult[]> TryAppendAsync(List<Pending> batch, CancellationToken cancellationToken)

@@ -138,9 +138,19 @@ public static class BatchParser
             return;
         }
 
-        if (ContractValidator.Validate(kind, element, index, path, now, errors) is { } item)
+        try
         {
-            items.Add(item);
+            if (ContractValidator.Validate(kind, element, index, path, now, errors) is { } item)
+            {
+                items.Add(item);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A string or name the field readers did not reach holds an unpaired surrogate escape (System.Text.Json throws
+            // only when it is materialised): the item is refused as a whole rather than failing the request.
+            errors.Add(new ValidationError(index, path, ValidationError.Syntax,
+                "holds a string or property name with an unpaired UTF-16 surrogate escape, which is not text and cannot be stored"));
         }
     }
 

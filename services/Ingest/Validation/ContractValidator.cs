@@ -315,9 +315,15 @@ public static partial class ContractValidator
         var i = 0;
         foreach (var component in embedding.EnumerateArray())
         {
-            if (component.ValueKind != JsonValueKind.Number || !component.TryGetSingle(out var f) || !float.IsFinite(f))
+            if (component.ValueKind != JsonValueKind.Number || !component.TryGetSingle(out var f))
             {
                 r.Error($"{JsonPath.Property(path, "embedding")}[{i}]", "must be a finite number (single precision)");
+                return (null, true);
+            }
+
+            if (Storable.SingleProblem(component, f) is { } unstorable)
+            {
+                r.Error($"{JsonPath.Property(path, "embedding")}[{i}]", unstorable);
                 return (null, true);
             }
 

@@ -30,6 +30,12 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         Span<char> buffer = stackalloc char[PropertyNames.MaxInPlace];
         foreach (var property in element.EnumerateObject())
         {
+            if (Storable.Name(property) is null)
+            {
+                Error(path, "has a property name holding an unpaired UTF-16 surrogate escape, which is not text and cannot be stored");
+                continue;
+            }
+
             var known = PropertyNames.TryRead(property, buffer, out var length)
                 ? allowed.Contains(buffer[..length])
                 : allowed.Contains(property.Name);
@@ -68,7 +74,12 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             return null;
         }
 
-        var text = value.GetString()!;
+        if (Storable.String(value, out var unstorable) is not { } text)
+        {
+            Error(JsonPath.Property(path, name), unstorable!);
+            return null;
+        }
+
         if (required && text.Length == 0 && pattern is null)
         {
             Error(JsonPath.Property(path, name), "must not be empty");
@@ -156,9 +167,14 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             return $"must be a number, found {Describe(value)}";
         }
 
-        if (!value.TryGetDouble(out number) || !double.IsFinite(number))
+        if (!value.TryGetDouble(out number))
         {
-            return "must be a finite number";
+            return "must be a finite number within double precision";
+        }
+
+        if (Storable.DoubleProblem(value, number) is { } unstorable)
+        {
+            return unstorable;
         }
 
         if (number < min || number > max)
@@ -200,9 +216,10 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
-            var label = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+            string? unstorable = null;
+            var label = item.ValueKind == JsonValueKind.String ? Storable.String(item, out unstorable) : null;
             var problem = label is null
-                ? (ValidationError.Schema, $"must be a string, found {Describe(item)}")
+                ? (ValidationError.Schema, unstorable ?? $"must be a string, found {Describe(item)}")
                 : LabelProblem(label);
             if (problem is { } p)
             {
@@ -277,13 +294,19 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         var ok = true;
         foreach (var property in value.EnumerateObject())
         {
+            if (Storable.Name(property) is not { } key)
+            {
+                Error(JsonPath.Property(path, name), "has a name holding an unpaired UTF-16 surrogate escape, which is not text and cannot be stored");
+                ok = false;
+                continue;
+            }
+
             if (PrivacyGuard.IsForbiddenName(property))
             {
                 ok = false; // already reported by the name walk
                 continue;
             }
 
-            var key = property.Name;
             var keyProblem = LabelProblem(key);
             if (keyProblem is { } kp)
             {

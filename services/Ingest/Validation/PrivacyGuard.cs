@@ -79,6 +79,11 @@ public static partial class PrivacyGuard
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
+                    if (Storable.Name(property) is null)
+                    {
+                        continue; // reported by the reader of the object that holds it
+                    }
+
                     // A path is only built where it can be needed: for an error, or to descend into a container.
                     var forbidden = IsForbiddenName(property);
                     var container = property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array;

@@ -57,6 +57,15 @@ public sealed class DriftDetectorOptions
     /// <summary>How often the lag is measured.</summary>
     public TimeSpan LagCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the subscription supervisor looks at the daemons (and retries a failed start).</summary>
+    public TimeSpan SubscriptionCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest wait between two restarts of a subscription stopped by a transient error (connection, 57P01, 08xxx): the wait
+    /// doubles from 0.5 s up to this bound, so recovery after a database restart takes at most about this long once it is up.
+    /// </summary>
+    public TimeSpan SubscriptionRestartMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Maximum number of subgroup label values exported as metric series per deployment (bounds cardinality).</summary>
     [Range(1, 100_000)]
     public int MetricsMaxSubgroups { get; set; } = 50;

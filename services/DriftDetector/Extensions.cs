@@ -58,6 +58,7 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<DetectorPipeline>());
         services.AddSingleton<LagMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<LagMonitor>());
+        services.AddHostedService<SubscriptionSupervisor>();
 
         services.AddMassTransit(x =>
         {
@@ -74,7 +75,8 @@ public static class Extensions
         });
         services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
 
-        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: [ServiceDefaults.Extensions.ReadyTag]);
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: [ServiceDefaults.Extensions.ReadyTag])
+            .AddCheck<SubscriptionHealthCheck>("subscription", tags: [ServiceDefaults.Extensions.ReadyTag]);
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -97,17 +99,20 @@ public static class Extensions
     }
 }
 
-/// <summary>Readiness: PostgreSQL answers.</summary>
+/// <summary>Readiness: PostgreSQL answers a query (opening a pooled connection alone does not reach the server).</summary>
 internal sealed class PostgresHealthCheck(DriftStore drift) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var conn = await drift.DataSource.OpenConnectionAsync(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var command = drift.DataSource.CreateCommand("select 1");
+            await command.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy();
         }
-        catch (NpgsqlException ex)
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
         {
             return HealthCheckResult.Unhealthy("PostgreSQL is unavailable.", ex);
         }

@@ -19,32 +19,82 @@ internal sealed class DetectorPipeline(
     private IProjectionDaemon? ingestDaemon;
     private IProjectionDaemon? publisherDaemon;
 
+    public const string PublisherShardName = Publishing.FindingPublisher.SubscriptionName + ":All";
+
     public bool Running => ingestDaemon is not null;
+
+    /// <summary>
+    /// The pipeline should be running: started (by the host or a caller) and not stopped by the host. While it is wanted and not
+    /// running (a start failed on a transient error), the <see cref="SubscriptionSupervisor"/> keeps trying to start it.
+    /// </summary>
+    public bool Wanted { get; private set; }
 
     /// <summary>Status of the Ingest subscription agent (null when not started).</summary>
     public AgentStatus? SubscriptionStatus => ingestDaemon?.StatusFor(ShardName);
 
-    public Task StartAsync(CancellationToken cancellationToken) => options.AutoStart ? StartPipelineAsync(cancellationToken) : Task.CompletedTask;
+    /// <summary>Status of the finding publisher agent (null when not started).</summary>
+    public AgentStatus? PublisherStatus => publisherDaemon?.StatusFor(PublisherShardName);
 
-    public Task StopAsync(CancellationToken cancellationToken) => StopPipelineAsync(cancellationToken);
+    /// <summary>The last start failure, until a start succeeds.</summary>
+    public Exception? StartError { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.AutoStart) return;
+        try
+        {
+            await StartPipelineAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !SubscriptionErrors.IsDataError(ex))
+        {
+            // PostgreSQL unreachable at start: the service still starts (unready), and the supervisor retries with backoff.
+            logger.LogWarning(ex, "Drift detection could not start; retrying in the background");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Wanted = false;
+        return StopPipelineAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops what is left of a pipeline whose agent paused or whose start failed, and starts it again from the detector's last
+    /// snapshot (the same path as a process restart, so nothing is lost or decided twice). Stopping tolerates the store being
+    /// unreachable; a start that fails leaves the pipeline stopped, and <see cref="StartError"/> says why.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        try
+        {
+            await StopPipelineAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogInformation(ex, "Stopping the stalled pipeline failed; its snapshot is re-derived from the last one on start");
+        }
+
+        await StartPipelineAsync(ct);
+    }
 
     public async Task StartPipelineAsync(CancellationToken ct)
     {
         await gate.WaitAsync(ct);
         try
         {
+            Wanted = true;
             if (ingestDaemon is not null) return;
-            await ingest.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            await drift.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            await registry.ActivateAsync(ct);
-            await runner.InitializeAsync(ct);
-            runner.ClearStop();
-            await ingest.SetProgressAsync(ShardName, runner.LastSequence, ct);
-            publisherDaemon = await drift.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Publisher"));
-            await publisherDaemon.StartAllAsync();
-            ingestDaemon = await ingest.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Ingest"));
-            await ingestDaemon.StartAllAsync();
-            logger.LogInformation("Drift detection started from sequence {Sequence}", runner.LastSequence);
+            try
+            {
+                await StartDaemonsAsync(ct);
+                StartError = null;
+            }
+            catch (Exception ex)
+            {
+                StartError = ex;
+                await DisposeDaemonsAsync();
+                throw;
+            }
         }
         finally
         {
@@ -52,26 +102,81 @@ internal sealed class DetectorPipeline(
         }
     }
 
+    private async Task StartDaemonsAsync(CancellationToken ct)
+    {
+        await ingest.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await drift.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await registry.ActivateAsync(ct);
+        await runner.InitializeAsync(ct);
+        runner.ClearStop();
+        await ingest.SetProgressAsync(ShardName, runner.LastSequence, ct);
+        publisherDaemon = await drift.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Publisher"));
+        await publisherDaemon.StartAllAsync();
+        ingestDaemon = await ingest.Store.BuildProjectionDaemonAsync(logger: loggers.CreateLogger("Marten.Daemon.Ingest"));
+        await ingestDaemon.StartAllAsync();
+        logger.LogInformation("Drift detection started from sequence {Sequence}", runner.LastSequence);
+    }
+
+    /// <summary>After a failed start: no half-started daemon is left behind (it would hold connections and look running).</summary>
+    private async Task DisposeDaemonsAsync()
+    {
+        foreach (var daemon in new[] { ingestDaemon, publisherDaemon })
+        {
+            if (daemon is null) continue;
+            try
+            {
+                await daemon.StopAllAsync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "Stopping a half-started daemon failed");
+            }
+
+            daemon.Dispose();
+        }
+
+        ingestDaemon = null;
+        publisherDaemon = null;
+    }
+
     public async Task StopPipelineAsync(CancellationToken ct)
     {
         await gate.WaitAsync(ct);
         try
         {
-            if (ingestDaemon is { } d)
+            try
             {
-                // A range can be long (up to the high-water mark): the runner stops at its next chunk boundary.
-                runner.RequestStop();
-                await d.StopAllAsync();
-                d.Dispose();
-                ingestDaemon = null;
-                await runner.FlushAsync(ct);
-            }
+                if (ingestDaemon is { } d)
+                {
+                    // A range can be long (up to the high-water mark): the runner stops at its next chunk boundary.
+                    runner.RequestStop();
+                    ingestDaemon = null;
+                    try
+                    {
+                        await d.StopAllAsync();
+                    }
+                    finally
+                    {
+                        d.Dispose();
+                    }
 
-            if (publisherDaemon is { } p)
+                    await runner.FlushAsync(ct);
+                }
+            }
+            finally
             {
-                await p.StopAllAsync();
-                p.Dispose();
-                publisherDaemon = null;
+                if (publisherDaemon is { } p)
+                {
+                    publisherDaemon = null;
+                    try
+                    {
+                        await p.StopAllAsync();
+                    }
+                    finally
+                    {
+                        p.Dispose();
+                    }
+                }
             }
         }
         finally

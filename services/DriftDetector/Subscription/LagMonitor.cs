@@ -1,5 +1,3 @@
-using JasperFx;
-using JasperFx.Events.Daemon;
 using MassTransit;
 using Monitoring.Contracts;
 using Monitoring.DriftDetector.Storage;
@@ -9,8 +7,8 @@ namespace Monitoring.DriftDetector.Subscription;
 
 /// <summary>
 /// Measures the subscription lag (events in the Ingest store not yet applied) and publishes <see cref="HealthConditionChanged"/>
-/// for <c>detector-lag</c> (lag above the configured bound) and <c>subscription-stopped</c> (the agent paused on an error), on each
-/// change of state only.
+/// for <c>detector-lag</c> (lag above the configured bound) and <c>subscription-stopped</c> (the pipeline is down: critical when a
+/// data error stops it for good, a warning while the <see cref="SubscriptionSupervisor"/> restarts it), on each change of state only.
 /// </summary>
 internal sealed class LagMonitor(
     IngestStore ingest, DetectorRunner runner, DetectorPipeline pipeline, DriftMetrics metrics, DriftDetectorOptions options,
@@ -38,6 +36,21 @@ internal sealed class LagMonitor(
 
     internal async Task CheckAsync(CancellationToken ct)
     {
+        // First the subscription's state, which needs no database: it must be reported while PostgreSQL is down too.
+        var problem = SubscriptionSupervisor.Problem(pipeline, runner);
+        var stopped = problem is not null;
+        if (stopped != stoppedFiring)
+        {
+            // A data error needs a person (critical: pages); anything else is being restarted by the supervisor (warning), and the
+            // condition resolves by itself when the subscription runs again.
+            var person = SubscriptionSupervisor.NeedsPerson(pipeline, runner);
+            await PublishAsync("subscription-stopped", stopped, person ? Severity.Critical : Severity.Warning,
+                stopped
+                    ? $"The DriftDetector's subscription stopped: {problem}" + (person ? " (a data error: it is not restarted automatically)" : " (restarting automatically with backoff)")
+                    : "The DriftDetector's subscription runs again.", ct);
+            stoppedFiring = stopped; // only once published: a broker outage must not lose the change
+        }
+
         if (!pipeline.Running) return;
         var head = await ingest.HeadAsync(ct);
         var lag = Math.Max(0, head - runner.LastSequence);
@@ -45,17 +58,9 @@ internal sealed class LagMonitor(
         var lagging = lag > options.LagAlertEvents;
         if (lagging != lagFiring)
         {
-            lagFiring = lagging;
             await PublishAsync("detector-lag", lagging, Severity.Warning,
                 lagging ? $"The DriftDetector is {lag} events behind the Ingest store (bound {options.LagAlertEvents})." : $"The DriftDetector caught up ({lag} events behind).", ct);
-        }
-
-        var stopped = pipeline.SubscriptionStatus is AgentStatus.Paused or AgentStatus.Stopped;
-        if (stopped != stoppedFiring)
-        {
-            stoppedFiring = stopped;
-            await PublishAsync("subscription-stopped", stopped, Severity.Critical,
-                stopped ? $"The DriftDetector's subscription stopped: {runner.LastError?.Message ?? "the daemon paused the agent after its retries (see the Marten.Daemon.Ingest log)"}" : "The DriftDetector's subscription runs again.", ct);
+            lagFiring = lagging;
         }
     }
 

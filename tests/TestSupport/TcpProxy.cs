@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Monitoring.Ingest.Tests;
+namespace Monitoring.TestSupport;
 
 /// <summary>
 /// A loopback TCP forwarder in front of PostgreSQL or RabbitMQ. Stopping it cuts every connection and refuses new

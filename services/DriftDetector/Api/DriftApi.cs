@@ -140,9 +140,37 @@ internal static class DriftApi
         return TypedResults.Accepted("/v1/deployments", "Rebuild started: the detector replays the whole Ingest history.");
     }
 
-    private static async Task<Ok<List<PolicyVersionDto>>> Reload(DetectorPipeline pipeline, Policies.PolicyRegistry registry, CancellationToken ct)
+    /// <summary>
+    /// Records the valid changed files; an invalid file is refused on its own (its deployment keeps its last recorded version) and
+    /// answered with 422 listing every problem with file, field, line and column. Never a stack trace, in any environment.
+    /// </summary>
+    private static async Task<Results<Ok<List<PolicyVersionDto>>, ProblemHttpResult>> Reload(
+        DetectorPipeline pipeline, Policies.PolicyRegistry registry, ILoggerFactory loggers, CancellationToken ct)
     {
-        await pipeline.ReloadPoliciesAsync(ct);
-        return await ListPolicies(registry, ct);
+        try
+        {
+            await pipeline.ReloadPoliciesAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            loggers.CreateLogger(typeof(DriftApi)).LogError(ex, "Policy reload failed");
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Policy reload failed",
+                detail: $"{ex.Message} The previous policies stay in force; the detector restarts by itself once its store is reachable.");
+        }
+
+        if (registry.Invalid.Count > 0)
+        {
+            var problems = registry.Invalid.SelectMany(i => i.Problems.Select(p => new
+            {
+                file = Path.GetFileName(i.PolicyFile), field = p.Field, line = p.Line, column = p.Column, message = p.Message,
+            })).ToArray();
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, type: "urn:monitoring:drift:invalid-policy",
+                title: "Invalid policy file(s)",
+                detail: $"{registry.Invalid.Count} policy file(s) refused ({string.Join(", ", registry.Invalid.Select(i => Path.GetFileName(i.PolicyFile)))}); " +
+                    "their deployments keep their last recorded policy version, every other file was recorded.",
+                extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        }
+
+        return TypedResults.Ok((await ListPolicies(registry, ct)).Value!);
     }
 }

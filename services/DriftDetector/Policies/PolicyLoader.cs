@@ -8,13 +8,34 @@ using YamlDotNet.RepresentationModel;
 
 namespace Monitoring.DriftDetector.Policies;
 
-/// <summary>A policy file that failed to load, with every problem found and the field it concerns.</summary>
-public sealed class PolicyValidationException(string source, IReadOnlyList<string> errors)
-    : Exception($"Monitoring policy '{source}' is invalid: {string.Join("; ", errors)}")
+/// <summary>A policy file that failed to load, with every problem found, the field it concerns and where it is in the file.</summary>
+public sealed class PolicyValidationException : Exception
 {
-    /// <summary>The problems, each naming its field.</summary>
-    public IReadOnlyList<string> Errors { get; } = errors;
+    public PolicyValidationException(string source, IReadOnlyList<PolicyError> problems)
+        : base($"Monitoring policy '{source}' is invalid: {string.Join("; ", problems)}")
+    {
+        PolicyFile = source;
+        Problems = problems;
+        Errors = problems.Select(p => p.ToString()).ToList();
+    }
+
+    public PolicyValidationException(string source, IReadOnlyList<string> errors)
+        : this(source, errors.Select(e => new PolicyError(source, "", null, null, e)).ToList())
+    {
+    }
+
+    /// <summary>The file (or configured path) that is invalid.</summary>
+    public string PolicyFile { get; }
+
+    /// <summary>The problems, each naming its field (and its line and column when known).</summary>
+    public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>The problems, structured.</summary>
+    public IReadOnlyList<PolicyError> Problems { get; }
 }
+
+/// <summary>The outcome of loading every configured policy file: the valid policies and, separately, each invalid file.</summary>
+public sealed record PolicyLoadResult(IReadOnlyList<LoadedPolicy> Loaded, IReadOnlyList<PolicyValidationException> Invalid);
 
 /// <summary>A loaded policy: the parsed policy, its canonical JSON and hash, and an uploaded reference profile if any.</summary>
 public sealed record LoadedPolicy(MonitoringPolicy Policy, string CanonicalJson, string Hash, ReferenceProfile? Profile, string Source);
@@ -29,6 +50,7 @@ public static class PolicyLoader
         AllowTrailingCommas = true,
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
         Converters = { new LenientStringConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(), // PolicyYaml reads the members
     };
 
     private static readonly string[] ReferenceKinds = ["first-events", "date-range", "uploaded"];
@@ -40,10 +62,21 @@ public static class PolicyLoader
     private static readonly string[] Severities = ["info", "warning", "error", "critical"];
     private static readonly string[] Kinds = ["distribution-shift", "performance-decay", "estimated-performance-decay", "fairness-gap", "abrupt-change"];
 
-    /// <summary>Loads every <c>*.yaml</c>, <c>*.yml</c> and <c>*.json</c> policy from the given files or directories.</summary>
+    /// <summary>Loads every <c>*.yaml</c>, <c>*.yml</c> and <c>*.json</c> policy from the given files or directories; throws on the first invalid one.</summary>
     public static IReadOnlyList<LoadedPolicy> LoadAll(IEnumerable<string> paths)
     {
+        var result = LoadEach(paths);
+        return result.Invalid.Count > 0 ? throw result.Invalid[0] : result.Loaded;
+    }
+
+    /// <summary>
+    /// Loads every policy file on its own: an invalid file (or a second file for the same deployment) is reported in
+    /// <see cref="PolicyLoadResult.Invalid"/> and the others are loaded, so that one typo never stops the monitoring of the rest.
+    /// </summary>
+    public static PolicyLoadResult LoadEach(IEnumerable<string> paths)
+    {
         var files = new List<string>();
+        var invalid = new List<PolicyValidationException>();
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
@@ -58,56 +91,91 @@ public static class PolicyLoader
             }
             else
             {
-                throw new PolicyValidationException(path, [$"DriftDetector:PolicyPaths: '{path}' does not exist"]);
+                invalid.Add(new PolicyValidationException(path, [$"DriftDetector:PolicyPaths: '{path}' does not exist"]));
             }
         }
 
-        var loaded = files.OrderBy(f => f, StringComparer.Ordinal).Select(f => Load(File.ReadAllText(f), f, Path.GetDirectoryName(Path.GetFullPath(f)))).ToList();
-        var duplicate = loaded.GroupBy(p => p.Policy.Deployment.Key).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        var loaded = new List<LoadedPolicy>();
+        foreach (var file in files.OrderBy(f => f, StringComparer.Ordinal))
         {
-            throw new PolicyValidationException(duplicate.Key, [$"deployment '{duplicate.Key}' is declared by several files: {string.Join(", ", duplicate.Select(d => d.Source))}"]);
+            try
+            {
+                var policy = Load(File.ReadAllText(file), file, Path.GetDirectoryName(Path.GetFullPath(file)));
+                if (loaded.FirstOrDefault(l => l.Policy.Deployment.Key == policy.Policy.Deployment.Key) is { } first)
+                {
+                    invalid.Add(new PolicyValidationException(file,
+                        [$"deployment '{policy.Policy.Deployment.Key}' is declared by several files: {first.Source} (used) and {file} (refused)"]));
+                    continue;
+                }
+
+                loaded.Add(policy);
+            }
+            catch (PolicyValidationException ex)
+            {
+                invalid.Add(ex);
+            }
+            catch (IOException ex)
+            {
+                invalid.Add(new PolicyValidationException(file, [$"cannot be read: {ex.Message}"]));
+            }
         }
 
-        return loaded;
+        return new PolicyLoadResult(loaded, invalid);
     }
 
-    /// <summary>Parses one policy document (YAML, of which JSON is a subset), validates it and hashes its canonical form.</summary>
+    /// <summary>
+    /// Parses one policy document (YAML, of which JSON is a subset), validates it and hashes its canonical form. Every problem is
+    /// reported together (unknown keys, wrong types, out-of-range values), each with its field, line and column.
+    /// </summary>
     public static LoadedPolicy Load(string text, string source, string? baseDirectory = null)
     {
-        JsonNode? node;
+        PolicyYaml yaml;
         try
         {
-            node = YamlToJson(text);
+            yaml = PolicyYaml.Parse(text, source);
         }
         catch (YamlException ex)
         {
-            throw new PolicyValidationException(source, [$"line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}"]);
+            throw new PolicyValidationException(source, [new PolicyError(source, "", (int)ex.Start.Line, (int)ex.Start.Column, ex.Message)]);
         }
 
-        if (node is not JsonObject)
+        if (yaml.Root is not JsonObject)
         {
-            throw new PolicyValidationException(source, ["the document must be a mapping (deployment, reference, window, signals, ...)"]);
+            throw new PolicyValidationException(source, [new PolicyError(source, "", 1, 1, "the document must be a mapping (deployment, reference, window, signals, ...)")]);
         }
 
-        MonitoringPolicy policy;
-        try
+        var problems = new List<PolicyError>();
+        yaml.RemoveUnknownKeys(Json, problems);
+        MonitoringPolicy? policy = null;
+        for (var attempt = 0; policy is null && attempt < 50; attempt++)
         {
-            policy = node.Deserialize<MonitoringPolicy>(Json) ?? throw new JsonException("empty document");
-        }
-        catch (JsonException ex)
-        {
-            throw new PolicyValidationException(source, [$"{ex.Path ?? "$"}: {ex.Message}"]);
+            try
+            {
+                policy = yaml.Root.Deserialize<MonitoringPolicy>(Json) ?? throw new JsonException("empty document");
+            }
+            catch (JsonException ex)
+            {
+                // A value of the wrong type: report it, drop it (its default applies) and bind the rest, to report every problem.
+                var field = PolicyYaml.Field(ex.Path);
+                problems.Add(yaml.Error(field, FirstSentence(ex.Message)));
+                if (field.Length == 0 || !yaml.Remove(ex.Path!)) break;
+            }
         }
 
-        var errors = Validate(policy);
+        if (policy is null || problems.Count > 0)
+        {
+            if (policy is not null) problems.AddRange(Validate(policy).Select(e => Located(yaml, e)));
+            throw new PolicyValidationException(source, problems);
+        }
+
+        var errors = Validate(policy).Select(e => Located(yaml, e)).ToList();
         ReferenceProfile? profile = null;
         if (errors.Count == 0 && policy.Reference.Kind == "uploaded")
         {
             var profilePath = Path.Combine(baseDirectory ?? ".", policy.Reference.Profile!);
             if (!File.Exists(profilePath))
             {
-                errors.Add($"reference.profile: file '{profilePath}' does not exist");
+                errors.Add(yaml.Error("reference.profile", $"file '{profilePath}' does not exist"));
             }
             else
             {
@@ -115,11 +183,11 @@ public static class PolicyLoader
                 {
                     profile = JsonSerializer.Deserialize<ReferenceProfile>(File.ReadAllText(profilePath), Json)
                         ?? throw new JsonException("empty profile");
-                    errors.AddRange(profile.Validate().Select(e => $"reference.profile: {e}"));
+                    errors.AddRange(profile.Validate().Select(e => yaml.Error("reference.profile", e)));
                 }
                 catch (JsonException ex)
                 {
-                    errors.Add($"reference.profile: {ex.Path ?? "$"}: {ex.Message}");
+                    errors.Add(yaml.Error("reference.profile", $"{ex.Path ?? "$"}: {ex.Message}"));
                 }
             }
         }
@@ -133,6 +201,20 @@ public static class PolicyLoader
         var profileCanonical = profile is null ? "" : Canonical(JsonSerializer.SerializeToNode(profile, Json)!);
         var hash = System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical + "\n" + profileCanonical)));
         return new LoadedPolicy(policy, canonical, hash, profile, source);
+    }
+
+    /// <summary>A validation message <c>field: message</c> located in the file.</summary>
+    private static PolicyError Located(PolicyYaml yaml, string error)
+    {
+        var colon = error.IndexOf(": ", StringComparison.Ordinal);
+        return colon < 0 ? yaml.Error("", error) : yaml.Error(error[..colon], error[(colon + 2)..]);
+    }
+
+    /// <summary>System.Text.Json's messages end with a hint about the path and position in its own JSON: drop it.</summary>
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return cut < 0 ? message : message[..cut];
     }
 
     /// <summary>Checks ranges and names; returns every problem with the field it concerns.</summary>
@@ -210,36 +292,6 @@ public static class PolicyLoader
         null => null,
         _ => node.DeepClone(),
     };
-
-    private static JsonNode? YamlToJson(string text)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
-    }
-
-    private static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-        YamlSequenceNode s => new JsonArray(s.Children.Select(Convert).ToArray()),
-        YamlScalarNode { Style: ScalarStyle.Plain } sc => PlainScalar(sc.Value ?? ""),
-        YamlScalarNode sc => JsonValue.Create(sc.Value),
-        _ => throw new YamlException(node.Start, node.End, "unsupported YAML node"),
-    };
-
-    private static JsonNode? PlainScalar(string v)
-    {
-        if (v is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (v is "true" or "True" or "TRUE") return JsonValue.Create(true);
-        if (v is "false" or "False" or "FALSE") return JsonValue.Create(false);
-        // Numbers keep their text ("2.10" stays "2.10" when the field is a string, e.g. a model version).
-        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !v.Contains(':') && char.IsAsciiDigit(v[^1]))
-        {
-            return JsonNode.Parse(v);
-        }
-
-        return JsonValue.Create(v);
-    }
 }
 
 /// <summary>Reads a JSON number into a string field with its original text (YAML <c>version: 2.10</c>).</summary>

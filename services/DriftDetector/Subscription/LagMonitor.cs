@@ -11,11 +11,12 @@ namespace Monitoring.DriftDetector.Subscription;
 /// data error stops it for good, a warning while the <see cref="SubscriptionSupervisor"/> restarts it), on each change of state only.
 /// </summary>
 internal sealed class LagMonitor(
-    IngestStore ingest, DetectorRunner runner, DetectorPipeline pipeline, DriftMetrics metrics, DriftDetectorOptions options,
+    IngestStore ingest, DetectorRunner runner, DetectorPipeline pipeline, Policies.PolicyRegistry registry, DriftMetrics metrics, DriftDetectorOptions options,
     IServiceProvider services, TimeProvider time, ILogger<LagMonitor> logger) : BackgroundService
 {
     private bool lagFiring;
     private bool stoppedFiring;
+    private string policyProblems = "";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,6 +50,17 @@ internal sealed class LagMonitor(
                     ? $"The DriftDetector's subscription stopped: {problem}" + (person ? " (a data error: it is not restarted automatically)" : " (restarting automatically with backoff)")
                     : "The DriftDetector's subscription runs again.", ct);
             stoppedFiring = stopped; // only once published: a broker outage must not lose the change
+        }
+
+        // Refused policy files: a warning while their deployments keep a recorded version, critical (pages) when one is unmonitored.
+        var invalid = string.Join("; ", registry.Invalid.Select(i => $"{Path.GetFileName(i.PolicyFile)}: {string.Join(", ", i.Errors.Take(5))}"));
+        if (invalid != policyProblems)
+        {
+            await PublishAsync("policy-invalid", invalid.Length > 0, registry.AnyUnmonitored ? Severity.Critical : Severity.Warning,
+                invalid.Length > 0
+                    ? $"Policy file(s) refused ({(registry.AnyUnmonitored ? "a deployment without a recorded policy is NOT monitored" : "their deployments keep their last recorded policy")}): {invalid}"
+                    : "Every policy file is valid again.", ct);
+            policyProblems = invalid;
         }
 
         if (!pipeline.Running) return;

@@ -85,8 +85,11 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
         var start = Stopwatch.GetTimestamp();
         var at = DateTimeOffset.UtcNow;
         await SendAsync(events[^1..], ct);
-        return (start, at, Stopwatch.GetTimestamp(), $"e2e-{runTag}-{Interlocked.Read(ref sent):D7}");
+        return (start, at, Stopwatch.GetTimestamp(), InferenceId(Interlocked.Read(ref sent)));
     }
+
+    /// <summary>UUID-shaped (the run tag is 8 hex digits), as Ingest's opaque-inference-id rule asks.</summary>
+    private string InferenceId(long id) => $"e2e-{runTag}-0000-4000-8000-{id:D12}";
 
     private string[] Events(int n, int shifted)
     {
@@ -95,7 +98,7 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
         {
             var id = Interlocked.Increment(ref sent);
             var sb = new StringBuilder(256 + features * 16);
-            sb.Append(CultureInfo.InvariantCulture, $$"""{"inferenceId":"e2e-{{runTag}}-{{id:D7}}","occurredAt":"{{DateTimeOffset.UtcNow:O}}",""");
+            sb.Append(CultureInfo.InvariantCulture, $$"""{"inferenceId":"{{InferenceId(id)}}","occurredAt":"{{DateTimeOffset.UtcNow:O}}",""");
             sb.Append(CultureInfo.InvariantCulture, $$"""
                 "model":{"id":"{{Model}}","version":"{{Version}}"},"site":"probe-site",
                 "study":{"modality":"DX","bodyPartExamined":"CHEST","manufacturer":"GE","manufacturerModelName":"Probe","viewPosition":"PA"},

@@ -63,7 +63,7 @@ internal static class Payload
     /// <summary>First index of the warm-up events, far above any measured index, so their ids never collide.</summary>
     public const int WarmupBase = 90_000_000;
 
-    public static string Id(int i) => $"bench-{i:D8}";
+    public static string Id(int i) => $"bench-{i:D8}-0000-4000-8000-000000000000"; // UUID-shaped: Ingest's opaque-inference-id rule
 
     public static JsonObject Inference(int i) => new()
     {

@@ -99,9 +99,9 @@ public sealed class ValidationGoldenTests
 
         foreach (var (kind, name, make) in new (EventKind, string, Func<JsonObject>)[]
                  {
-                     (EventKind.Inference, "inference", () => Samples.Inference("inf-1")),
-                     (EventKind.GroundTruth, "ground truth", () => Samples.GroundTruth("inf-1", "pneumothorax", "effusion")),
-                     (EventKind.ReaderFeedback, "feedback", () => Samples.Feedback("inf-1")),
+                     (EventKind.Inference, "inference", () => Samples.Inference("inf-00000000-0000-4000-8000-000000000001")),
+                     (EventKind.GroundTruth, "ground truth", () => Samples.GroundTruth("inf-00000000-0000-4000-8000-000000000001", "pneumothorax", "effusion")),
+                     (EventKind.ReaderFeedback, "feedback", () => Samples.Feedback("inf-00000000-0000-4000-8000-000000000001")),
                  })
         {
             yield return new($"{name} valid", kind, make().ToJsonString());
@@ -170,29 +170,29 @@ public sealed class ValidationGoldenTests
         };
         foreach (var (shapeName, mutate) in shapes)
         {
-            var item = Samples.Inference("inf-2");
+            var item = Samples.Inference("inf-00000000-0000-4000-8000-000000000002");
             mutate(item);
             yield return new($"inference shape {shapeName}", EventKind.Inference, item.ToJsonString());
         }
 
         // Property names read in place or not: escaped, non-ASCII, very long, with a trailing line feed.
-        var plain = Samples.Inference("inf-3").ToJsonString();
+        var plain = Samples.Inference("inf-00000000-0000-4000-8000-000000000003").ToJsonString();
         yield return new("escaped allowed name", EventKind.Inference, plain.Replace("\"site\"", "\"\\u0073ite\"", StringComparison.Ordinal));
         yield return new("escaped forbidden name", EventKind.Inference, plain.Replace("\"latencyMs\"", "\"latencyMs\":1,\"\\u0070atientName\"", StringComparison.Ordinal));
         yield return new("escaped forbidden key in features", EventKind.Inference, plain.Replace("\"imageQuality\"", "\"m\\u0072n\"", StringComparison.Ordinal));
         foreach (var key in new[] { "naïve", "ＭＲＮ", "Ｍrn", "abc\n", "\n", "a\nb", new string('k', 129), new string('k', 128), "patient name", "PATIENT_NAME", "e-mail", "dob " })
         {
-            var inFeatures = Samples.Inference("inf-3");
+            var inFeatures = Samples.Inference("inf-00000000-0000-4000-8000-000000000003");
             inFeatures["features"]![key] = 0.5;
             yield return new($"feature key {key}", EventKind.Inference, inFeatures.ToJsonString());
-            var onTop = Samples.Inference("inf-3");
+            var onTop = Samples.Inference("inf-00000000-0000-4000-8000-000000000003");
             onTop[key] = 1;
             yield return new($"top-level key {key}", EventKind.Inference, onTop.ToJsonString());
         }
 
         foreach (var text in new[] { "Dr.\u2003Smith", "Mr\tSmith", "Ms\u00a0x", "a@b.cd", "a@b", "1.2.3.4", "1.2.3.4.5", "١٢٣٤-٠١-٠٢", "12-1-99", "123456", "12 34 56 7" })
         {
-            var item = Samples.Inference("inf-3");
+            var item = Samples.Inference("inf-00000000-0000-4000-8000-000000000003");
             item["study"]!["protocol"] = text;
             yield return new($"protocol {text}", EventKind.Inference, item.ToJsonString());
         }

@@ -16,12 +16,12 @@ public sealed class ValidationTests
     [Fact]
     public void GivenAValidInference_WhenParsed_ThenTheContractRecordCarriesEveryField()
     {
-        var result = Parse(EventKind.Inference, Samples.Inference("inf-1"));
+        var result = Parse(EventKind.Inference, Samples.Inference("inf-00000000-0000-4000-8000-000000000001"));
 
         Assert.True(result.IsValid, result.Describe());
         var item = Assert.Single(result.Items);
         var inference = Assert.IsType<InferenceRecorded>(item.Event);
-        Assert.Equal("inf-1", inference.InferenceId);
+        Assert.Equal("inf-00000000-0000-4000-8000-000000000001", inference.InferenceId);
         Assert.Equal(new ModelRef("cxr-triage", "2.3.1"), inference.Model);
         Assert.Equal("CHEST", inference.Study.BodyPartExamined);
         Assert.Equal("40-64", inference.Patient.AgeBand);
@@ -37,7 +37,7 @@ public sealed class ValidationTests
     [Fact]
     public void GivenTheSameItemWithOtherKeyOrderAndSpacing_WhenHashed_ThenTheContentHashIsTheSame()
     {
-        var a = Samples.Inference("inf-1");
+        var a = Samples.Inference("inf-00000000-0000-4000-8000-000000000001");
         var b = JsonNode.Parse(a.ToJsonString())!.AsObject();
         var scores = b["prediction"]!["scores"]!.AsObject();
         scores.Remove("pneumothorax");
@@ -46,7 +46,7 @@ public sealed class ValidationTests
 
         var hashA = Parse(EventKind.Inference, a).Items[0].ContentHash;
         var hashB = BatchParser.ParseJson(EventKind.Inference, spaced, Now, 10).Items[0].ContentHash;
-        var changed = Samples.Inference("inf-1", score: 0.84);
+        var changed = Samples.Inference("inf-00000000-0000-4000-8000-000000000001", score: 0.84);
 
         Assert.Equal(hashA, hashB);
         Assert.NotEqual(hashA, Parse(EventKind.Inference, changed).Items[0].ContentHash);
@@ -183,9 +183,9 @@ public sealed class ValidationTests
     [Fact]
     public void GivenGroundTruthAndFeedback_WhenParsed_ThenTheirRecordsAreBuiltAndBadActionsNamed()
     {
-        var truth = Parse(EventKind.GroundTruth, Samples.GroundTruth("inf-9", "pneumothorax"));
-        var feedback = Parse(EventKind.ReaderFeedback, Samples.Feedback("inf-9", "overrode"));
-        var badFeedback = Samples.Feedback("inf-9", "ignored");
+        var truth = Parse(EventKind.GroundTruth, Samples.GroundTruth("inf-00000000-0000-4000-8000-000000000009", "pneumothorax"));
+        var feedback = Parse(EventKind.ReaderFeedback, Samples.Feedback("inf-00000000-0000-4000-8000-000000000009", "overrode"));
+        var badFeedback = Samples.Feedback("inf-00000000-0000-4000-8000-000000000009", "ignored");
         badFeedback["readerPseudoId"] = "Dr. House";
 
         Assert.Equal(["pneumothorax"], Assert.IsType<GroundTruthRecorded>(Assert.Single(truth.Items).Event).Labels);

@@ -135,15 +135,42 @@ public static partial class ContractValidator
             return null;
         }
 
-        // An accession number, MRN or study UID reused as the idempotency key would leak an identifier.
-        if (AllDigits().IsMatch(id) || PrivacyGuard.IdentifierLike(id) is "looks like a DICOM UID (study, series or instance identifier)")
+        // An accession number, MRN or study UID reused as the idempotency key (and stream key) would leak an identifier.
+        if (InferenceIdRule(id) is { } problem)
         {
-            r.Error(JsonPath.Property(path, "inferenceId"),
-                "looks like an accession number, record number or DICOM UID; use a UUID or another opaque id", ValidationError.Privacy);
+            r.Error(JsonPath.Property(path, "inferenceId"), problem, ValidationError.Privacy);
             return null;
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Rule <c>opaque-inference-id</c> (docs/contracts.md): a UUID (36 or 32 hex characters, optionally after a short prefix such
+    /// as <c>inf-</c>) or an opaque token of at least 16 characters of which at most half are digits. Accession numbers
+    /// (<c>A10023456</c>, <c>ACC-2024-55123</c>), record numbers and DICOM UIDs are short, mostly digits, or both.
+    /// </summary>
+    public static string? InferenceIdRule(string id)
+    {
+        if (UuidPattern().IsMatch(id))
+        {
+            return null;
+        }
+
+        if (PrivacyGuard.IdentifierLike(id) is "looks like a DICOM UID (study, series or instance identifier)")
+        {
+            return $"'{id}' looks like a DICOM UID; rule opaque-inference-id: use a UUID or an opaque token of at least 16 characters that is not mostly digits";
+        }
+
+        var digits = id.Count(char.IsAsciiDigit);
+        var alphanumeric = id.Count(char.IsAsciiLetterOrDigit);
+        if (id.Length < 16 || digits * 2 > alphanumeric)
+        {
+            return $"'{id}' could be an accession or record number ({(id.Length < 16 ? $"{id.Length} characters" : $"{digits} of {alphanumeric} characters are digits")}); " +
+                "rule opaque-inference-id: use a UUID or an opaque token of at least 16 characters that is not mostly digits";
+        }
+
+        return null;
     }
 
     private static ModelRef? ReadModel(ItemReader r, JsonElement item, string path)
@@ -185,7 +212,7 @@ public static partial class ContractValidator
         var manufacturer = r.String(study, studyPath, "manufacturer", true, 64, freeText: true);
         var modelName = r.String(study, studyPath, "manufacturerModelName", true, 64, freeText: true);
         var view = r.String(study, studyPath, "viewPosition", true, 16, CodeStringOrEmpty(), csHint + " (empty when the modality has no view)");
-        var protocol = r.String(study, studyPath, "protocol", false, 64, freeText: true);
+        var protocol = r.String(study, studyPath, "protocol", false, 64, freeText: true, descriptive: true);
         if (modality is null || bodyPart is null || manufacturer is null || modelName is null || view is null ||
             (ItemReader.Get(study, "protocol") is not null && protocol is null))
         {
@@ -221,7 +248,7 @@ public static partial class ContractValidator
         var ageBand = r.String(patient, patientPath, "ageBand", false, 16, AgeBandPattern(), "must be an age band such as 18-39 or 85+");
         var age = r.String(patient, patientPath, "age", false, 4, DicomAge(), "must be a DICOM age string: 3 digits and D, W, M or Y, e.g. 043Y");
         var sex = r.String(patient, patientPath, "sex", true, 1, SexPattern(), "must be DICOM PatientSex M, F, O or U");
-        var ethnicity = r.String(patient, patientPath, "ethnicity", false, 64, freeText: true);
+        var ethnicity = r.String(patient, patientPath, "ethnicity", false, 64, freeText: true, descriptive: true);
         var ok = pseudoId is not null && sex is not null;
         ok &= ItemReader.Get(patient, "ageBand") is null || ageBand is not null;
         ok &= ItemReader.Get(patient, "age") is null || age is not null;
@@ -238,9 +265,13 @@ public static partial class ContractValidator
             ok = false;
         }
 
-        return ok
-            ? new PatientInfo { PseudoId = pseudoId!, AgeBand = ageBand, Age = age, Sex = sex!, Ethnicity = ethnicity }
-            : null;
+        if (!ok)
+        {
+            return null;
+        }
+
+        var (storedBand, storedAge) = AgeCoarsening.Coarsen(ageBand, age);
+        return new PatientInfo { PseudoId = pseudoId!, AgeBand = storedBand, Age = storedAge, Sex = sex!, Ethnicity = ethnicity };
     }
 
     private static string? PseudoId(ItemReader r, JsonElement obj, string path, string name) =>
@@ -343,7 +374,7 @@ public static partial class ContractValidator
         var inferenceId = InferenceId(r, item, path);
         var labels = r.Labels(item, path, "labels", true, MaxLabels);
         var source = r.String(item, path, "source", true, 64, SourcePattern(),
-            "must be a lowercase source code such as radiology-report, pathology, follow-up or consensus");
+            "must be a lowercase source code such as radiology-report, pathology, follow-up or consensus", descriptive: true);
         var recordedAt = r.Timestamp(item, path, "recordedAt", now);
         return inferenceId is null || labels is null || source is null || recordedAt is null
             ? null
@@ -378,8 +409,8 @@ public static partial class ContractValidator
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
     private static partial Regex InferenceIdPattern();
 
-    [GeneratedRegex("^[0-9]+$")]
-    private static partial Regex AllDigits();
+    [GeneratedRegex("^(?:[A-Za-z][A-Za-z0-9]{0,15}[-_.:])?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")]
+    private static partial Regex UuidPattern();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex SitePattern();

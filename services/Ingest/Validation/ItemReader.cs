@@ -55,7 +55,7 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             : null;
 
     public string? String(JsonElement obj, string path, string name, bool required, int maxLength,
-        Regex? pattern = null, string? patternHint = null, bool freeText = false)
+        Regex? pattern = null, string? patternHint = null, bool freeText = false, bool descriptive = false)
     {
         // Paths are built only for an error: a valid item allocates none.
         if (Get(obj, name) is not { } value)
@@ -101,6 +101,12 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         if (freeText && PrivacyGuard.IdentifierLike(text) is { } why)
         {
             Error(JsonPath.Property(path, name), $"value {why}; free text must not carry identifiers", ValidationError.Privacy);
+            return null;
+        }
+
+        if (descriptive && NameAndDateGuard.Problem(text) is { } nameOrDate)
+        {
+            Error(JsonPath.Property(path, name), $"value {nameOrDate}; this field must not carry names or dates", ValidationError.Privacy);
             return null;
         }
 
@@ -263,7 +269,7 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             return (ValidationError.Schema, $"'{Truncate(text)}' must be 1-64 characters of letters, digits, space and _ . : / ( ) + -");
         }
 
-        if (PrivacyGuard.IdentifierLike(text) is { } why)
+        if ((PrivacyGuard.IdentifierLike(text) ?? NameAndDateGuard.Problem(text)) is { } why)
         {
             return (ValidationError.Privacy, $"value {why}; labels must not carry identifiers");
         }

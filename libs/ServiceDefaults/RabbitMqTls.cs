@@ -76,7 +76,11 @@ public static class RabbitMqTlsExtensions
     /// The broker's certificate chains to <paramref name="ca"/> (a private CA, not in the system store) and names the
     /// host. Name mismatches and unavailable certificates are never accepted.
     /// </summary>
-    internal static bool TrustedBy(X509Certificate2 ca, X509Certificate? presented, SslPolicyErrors errors)
+    /// <param name="ca">The trusted CA.</param>
+    /// <param name="presented">The certificate the broker presented.</param>
+    /// <param name="errors">What the platform check found (chain errors are expected for a private CA).</param>
+    /// <returns>Whether the connection may proceed.</returns>
+    public static bool TrustedBy(X509Certificate2 ca, X509Certificate? presented, SslPolicyErrors errors)
     {
         if (presented is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {

@@ -105,13 +105,17 @@ public sealed class StackFixture : IAsyncLifetime
         env["ASPNETCORE_URLS"] = env["ASPNETCORE_URLS"].Replace(":8080", $":{port}", StringComparison.Ordinal);
         env["ConnectionStrings__Marten"] = env["ConnectionStrings__Marten"]
             .Replace("SSL Mode=VerifyFull;Root Certificate=/etc/monitoring/postgres-ca/ca.crt", "SSL Mode=Disable", StringComparison.Ordinal);
-        foreach (var key in new[] { "Ingest__Schema", "DriftDetector__IngestSchema" })
+        var schemas = name switch
         {
-            env[key] = $"{SchemaPrefix}_ingest";
+            "ingest" => new Dictionary<string, string> { ["Ingest__Schema"] = "ingest" },
+            "drift-detector" => new() { ["DriftDetector__IngestSchema"] = "ingest", ["DriftDetector__DriftSchema"] = "drift" },
+            _ => new() { ["AlertRouter__Schema"] = "alerts" },
+        };
+        foreach (var (key, suffix) in schemas)
+        {
+            env[key] = $"{SchemaPrefix}_{suffix}";
         }
 
-        env["DriftDetector__DriftSchema"] = $"{SchemaPrefix}_drift";
-        env["AlertRouter__Schema"] = $"{SchemaPrefix}_alerts";
         env["Auth__ApiKeys__0__Name"] = "deploy-test";
         env["Auth__ApiKeys__0__Key"] = ApiKey;
         env["Auth__ApiKeys__0__Roles__0"] = "admin";

@@ -54,7 +54,7 @@ public sealed class JwtOptions
     /// <summary>Expected audience.</summary>
     public string? Audience { get; set; }
 
-    /// <summary>Claim that carries roles (e.g. <c>roles</c> for Entra ID, <c>realm_access.roles</c> flattened for Keycloak).</summary>
+    /// <summary>Claim that carries roles: <c>roles</c> (Entra ID), or a dotted path into a JSON claim such as Keycloak's <c>realm_access.roles</c>.</summary>
     public string RoleClaim { get; set; } = "roles";
 
     /// <summary>Require HTTPS metadata (turn off only for a local authority).</summary>
@@ -105,6 +105,8 @@ public static class AuthenticationExtensions
                 o.MapInboundClaims = false;
                 o.TokenValidationParameters.RoleClaimType = jwt.RoleClaim;
                 o.TokenValidationParameters.NameClaimType = "preferred_username";
+                // A nested path (realm_access.roles) is flattened into claims of that type once the token is validated.
+                o.Events = new JwtBearerEvents { OnTokenValidated = ctx => { if (ctx.Principal?.Identity is ClaimsIdentity id && jwt.RoleClaim.Contains('.')) RoleClaimPath.Apply(id, jwt.RoleClaim); return Task.CompletedTask; } };
             });
         }
 

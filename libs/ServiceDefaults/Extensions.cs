@@ -62,6 +62,7 @@ public static class Extensions
 
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        builder.Services.AddHostedService<StartupReport>();
         return builder;
     }
 

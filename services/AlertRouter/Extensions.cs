@@ -80,6 +80,7 @@ public static class Extensions
                 {
                     h.Username(rmq.Username);
                     h.Password(rmq.Password);
+                    h.UseMonitoringTls(context.GetRequiredService<IConfiguration>(), rmq.Host);
                 });
                 cfg.ReceiveEndpoint(o.QueueName, e =>
                 {

@@ -70,6 +70,7 @@ public static class Extensions
                 {
                     h.Username(o.Username);
                     h.Password(o.Password);
+                    h.UseMonitoringTls(ctx.GetRequiredService<IConfiguration>(), o.Host);
                 });
             });
         });

@@ -110,6 +110,7 @@ public static class IngestExtensions
                 {
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
+                    h.UseMonitoringTls(context.GetRequiredService<IConfiguration>(), rabbit.Host);
                 });
                 foreach (var kind in Enum.GetValues<EventKind>())
                 {

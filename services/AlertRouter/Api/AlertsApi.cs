@@ -217,9 +217,9 @@ public static class AlertsApi
         if (result.Error is { } error)
         {
             return TypedResults.Problem(
-                $"line {error.Line}: {error.Reason}. The configuration in force ({result.Version ?? "none"}) stays.",
+                $"{provider.FilePath}: {error.Message}. The configuration in force ({result.Version ?? "none"}) stays.",
                 statusCode: StatusCodes.Status422UnprocessableEntity, title: "Routing file refused",
-                extensions: new Dictionary<string, object?> { ["line"] = error.Line, ["reason"] = error.Reason });
+                extensions: new Dictionary<string, object?> { ["file"] = provider.FilePath, ["line"] = error.Line, ["reason"] = error.Reason, ["errors"] = error.Errors });
         }
 
         return TypedResults.Ok(new { result.Version, result.Changed });

@@ -8,8 +8,9 @@ namespace Monitoring.AlertRouter.Routing;
 /// <summary>A routing configuration came into force (content kept so the audit can see exactly what applied).</summary>
 public sealed record RoutingConfigLoaded(string Version, string Path, string Content, string LoadedBy, DateTimeOffset At);
 
-/// <summary>A routing file was refused; the previous configuration stayed in force.</summary>
-public sealed record RoutingConfigRejected(string Path, int Line, string Reason, string ContentSha256, string By, DateTimeOffset At);
+/// <summary>A routing file was refused; the previous configuration stayed in force. <see cref="Errors"/> lists every error.</summary>
+public sealed record RoutingConfigRejected(string Path, int Line, string Reason, string ContentSha256, string By, DateTimeOffset At,
+    IReadOnlyList<RoutingError>? Errors = null);
 
 /// <summary>Result of a load attempt.</summary>
 public sealed record LoadResult(bool Accepted, bool Changed, string? Version, RoutingConfigException? Error);
@@ -122,7 +123,8 @@ public sealed class RoutingConfigProvider(
 
                 current = parsed;
                 LoadedAt = time.GetUtcNow();
-                logger.LogInformation("Routing configuration {Version} from {Path} is in force", parsed.Version[..12], FilePath);
+                logger.LogInformation("Routing configuration {Version} from {Path} is in force; receivers: {Receivers}",
+                    parsed.Version[..12], FilePath, Describe(parsed));
             }
 
             return new LoadResult(true, changed, parsed.Version, null);
@@ -136,10 +138,11 @@ public sealed class RoutingConfigProvider(
     private async Task<LoadResult> RejectAsync(RoutingConfigException error, string hash, string by, CancellationToken ct)
     {
         LastError = error;
-        logger.LogError("Routing file {Path} refused at line {Line}: {Reason}; the previous configuration stays in force", FilePath, error.Line, error.Reason);
+        logger.LogError("Routing file {Path} refused ({Count} errors): {Errors}; the previous configuration stays in force",
+            FilePath, error.Errors.Count, string.Join("; ", error.Errors));
         AlertMetrics.ConfigRejected.Inc();
         await using var session = store.LightweightSession();
-        session.Events.Append(StreamId, new RoutingConfigRejected(FilePath, error.Line, error.Reason, hash, by, time.GetUtcNow()));
+        session.Events.Append(StreamId, new RoutingConfigRejected(FilePath, error.Line, error.Reason, hash, by, time.GetUtcNow(), error.Errors));
         await session.SaveChangesAsync(ct);
 
         if (current is null)
@@ -163,6 +166,14 @@ public sealed class RoutingConfigProvider(
 
         return new LoadResult(false, false, current?.Version, error);
     }
+
+    /// <summary>Receivers and where they deliver (hosts only: keys and passwords never reach the log).</summary>
+    internal static string Describe(RoutingConfig config) => string.Join(", ", config.Receivers.Values.Select(r =>
+        $"{r.Name} [{string.Join(" ", r.Integrations.Select(i => i.Kind switch
+        {
+            ReceiverKind.Email => $"email smtp://{i.SmtpHost}:{i.SmtpPort}",
+            _ => $"{i.Kind.ToString().ToLowerInvariant()} {(Uri.TryCreate(i.Url, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : "?")}",
+        }))}]"));
 
     private static async Task<RoutingConfigLoaded?> LatestStoredAsync(IQuerySession session, CancellationToken ct)
     {

@@ -1,4 +1,6 @@
 using MassTransit;
+using Npgsql;
+using Prometheus;
 using Monitoring.Contracts;
 using Monitoring.DriftDetector.Storage;
 using Monitoring.DriftDetector.Telemetry;
@@ -40,6 +42,7 @@ internal sealed class LagMonitor(
         // First the subscription's state, which needs no database: it must be reported while PostgreSQL is down too.
         var problem = SubscriptionSupervisor.Problem(pipeline, runner);
         var stopped = problem is not null;
+        SubscriptionRunning.Set(stopped ? 0 : 1);
         if (stopped != stoppedFiring)
         {
             // A data error needs a person (critical: pages); anything else is being restarted by the supervisor (warning), and the
@@ -67,6 +70,7 @@ internal sealed class LagMonitor(
         var head = await ingest.HeadAsync(ct);
         var lag = Math.Max(0, head - runner.LastSequence);
         metrics.SetLag(lag);
+        LagSeconds.Set(lag == 0 ? 0 : await EventTimeLagAsync(head, runner.LastSequence, ct));
         var lagging = lag > options.LagAlertEvents;
         if (lagging != lagFiring)
         {
@@ -74,6 +78,32 @@ internal sealed class LagMonitor(
                 lagging ? $"The DriftDetector is {lag} events behind the Ingest store (bound {options.LagAlertEvents})." : $"The DriftDetector caught up ({lag} events behind).", ct);
             lagFiring = lagging;
         }
+    }
+
+    /// <summary>
+    /// Lag in event time: how far the newest stored event's own time (OccurredAt / RecordedAt, the store's timestamp
+    /// for events without one) is ahead of the last applied event's. A count of events means nothing to on-call
+    /// (100,000 events can be hours or months of a network's traffic); seconds behind does.
+    /// </summary>
+    private static readonly Gauge LagSeconds = Metrics.CreateGauge("drift_subscription_lag_seconds",
+        "Event-time seconds between the newest event in the Ingest store and the last event the detector applied.");
+
+    /// <summary>1 while the subscription runs, 0 once it stopped or paused (the Prometheus rule pages on 0).</summary>
+    private static readonly Gauge SubscriptionRunning = Metrics.CreateGauge("drift_subscription_running",
+        "1 while the detector's subscription to the Ingest store runs, 0 when it stopped or paused after an error.");
+
+    private async Task<double> EventTimeLagAsync(long head, long applied, CancellationToken ct)
+    {
+        const string eventTime = "coalesce((data->>'OccurredAt')::timestamptz, (data->>'occurredAt')::timestamptz, " +
+            "(data->>'RecordedAt')::timestamptz, (data->>'recordedAt')::timestamptz, timestamp)";
+        await using var cmd = ingest.DataSource.CreateCommand(
+            $"select extract(epoch from (select {eventTime} from \"{ingest.Schema}\".mt_events where seq_id = @head) - " +
+            $"coalesce((select {eventTime} from \"{ingest.Schema}\".mt_events where seq_id = @applied), " +
+            $"(select {eventTime} from \"{ingest.Schema}\".mt_events where seq_id > @applied order by seq_id limit 1)))");
+        cmd.Parameters.Add(new NpgsqlParameter("head", head));
+        cmd.Parameters.Add(new NpgsqlParameter("applied", applied));
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is null or DBNull ? 0 : Math.Max(0, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private async Task PublishAsync(string condition, bool firing, Severity severity, string description, CancellationToken ct)

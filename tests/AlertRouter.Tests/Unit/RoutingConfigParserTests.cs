@@ -37,15 +37,82 @@ public class RoutingConfigParserTests
         Assert.Equal(2525, config.Receivers["safety-email"].Integrations[0].SmtpPort);
     }
 
-    [Fact]
-    public void GivenTheProductionExample_WhenSecretsComeFromTheEnvironment_ThenItIsValid()
+    /// <summary>The names the production overlay supplies (deploy/k8s/base/alert-router.yaml); nothing else answers.</summary>
+    private static readonly Dictionary<string, string> ProductionSecrets = new()
     {
-        var config = RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "routing.example.yaml")),
-            n => n.EndsWith("URL", StringComparison.Ordinal) ? "https://chat.example.org/hook" : n == "SMTP_SMARTHOST" ? null : "secret");
+        ["MLOPS_CHAT_WEBHOOK_URL"] = "https://chat.example.org/hook",
+        ["PAGERDUTY_MLOPS_ROUTING_KEY"] = "key-mlops",
+        ["PAGERDUTY_PLATFORM_ROUTING_KEY"] = "key-platform",
+        ["PAGERDUTY_CMIO_ROUTING_KEY"] = "key-cmio",
+        ["SMTP_PASSWORD"] = "secret",
+    };
+
+    [Fact]
+    public void GivenTheProductionExample_WhenOnlyItsSecretsAreSet_ThenItIsValid()
+    {
+        var config = RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "routing.example.yaml")), n => ProductionSecrets.GetValueOrDefault(n));
 
         Assert.Equal(3, config.EscalationPolicies["clinical-safety"].Levels.Count);
         Assert.Equal(RoutingConfigParser.PagerDutyEventsUrl, config.Receivers["mlops-pagerduty"].Integrations[0].Url);
+        Assert.Equal("key-cmio", config.Receivers["cmio-pagerduty"].Integrations[0].RoutingKey);
+        Assert.Equal("smtp.example.org", config.Receivers["mlops-email"].Integrations[0].SmtpHost);
         Assert.Equal("mlops-engineer-3", config.Schedules["mlops-primary"].Overrides[0].Person);
+    }
+
+    [Fact]
+    public void GivenTheProductionExample_WhenASecretIsMissing_ThenEveryMissingNameIsListedWithItsPlace()
+    {
+        var partial = ProductionSecrets.Where(kv => !kv.Key.StartsWith("PAGERDUTY_", StringComparison.Ordinal)).ToDictionary();
+        var ex = Assert.Throws<RoutingConfigException>(() =>
+            RoutingConfigParser.Parse(File.ReadAllText(Path.Combine(RoutingDir, "routing.example.yaml")), n => partial.GetValueOrDefault(n)));
+
+        Assert.Equal(["PAGERDUTY_CMIO_ROUTING_KEY", "PAGERDUTY_MLOPS_ROUTING_KEY", "PAGERDUTY_PLATFORM_ROUTING_KEY"],
+            ex.Errors.Select(e => e.Reason.Split(' ')[2]).Order(StringComparer.Ordinal));
+        Assert.All(ex.Errors, e => Assert.True(e.Line > 0 && e.Column > 0, e.ToString()));
+    }
+
+    [Fact]
+    public void GivenACommentNamingAVariable_WhenTheVariableIsUnset_ThenTheFileStillLoads()
+    {
+        var yaml = "# Secrets come from ${UNSET_IN_A_COMMENT} and ${ANOTHER}\n" + Minimal.Replace("/hook", "/hook  # not ${THIS_ONE} either", StringComparison.Ordinal);
+
+        var config = RoutingConfigParser.Parse(yaml, _ => null);
+
+        Assert.Equal("http://127.0.0.1:9/hook", config.Receivers["team"].Integrations[0].Url);
+        Assert.Empty(EnvironmentExpander.Names(yaml));
+    }
+
+    [Fact]
+    public void GivenAHashInsideAQuotedValue_ThenItIsNotAComment()
+    {
+        Assert.Equal(["REAL"], EnvironmentExpander.Names("url: 'http://h/#${REAL}'  # ${COMMENTED}").Select(n => n.Name));
+    }
+
+    [Fact]
+    public void GivenSeveralErrors_WhenParsed_ThenEachIsReportedWithLineAndColumn()
+    {
+        const string yaml = """
+            route:
+              receiver: team
+              group_wait: soon
+            receivers:
+              - name: team
+                webhook_configs:
+                  - url: not-a-url
+              - name: other
+                unknown: 1
+            inhibit_rules:
+              - source_matchers: ['a b']
+                target_matchers: ['x="y"']
+            """;
+
+        var ex = Assert.Throws<RoutingConfigException>(() => RoutingConfigParser.Parse(yaml, _ => null));
+
+        Assert.Equal([3, 7, 9, 11], ex.Errors.Select(e => e.Line));
+        Assert.Contains("not a duration", ex.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("unknown key 'unknown'", ex.Errors[2].Reason, StringComparison.Ordinal);
+        Assert.All(ex.Errors, e => Assert.True(e.Column > 0, e.ToString()));
+        Assert.Contains("line 7, column", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

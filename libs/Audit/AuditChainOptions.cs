@@ -38,6 +38,12 @@ public sealed class AuditChainOptions
     /// <summary>Base address of the signer (tools/Signer), e.g. <c>http://127.0.0.1:5090</c>; no checkpoints when empty.</summary>
     public string? SignerUrl { get; set; }
 
+    /// <summary>Where the signer's checkpoints can be read (a read-only mount), for the auditor API's verify; none when empty.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Directory of trusted public keys (<c>*.pub</c>); defaults to <c>keys</c> under <see cref="CheckpointDirectory"/>.</summary>
+    public string? TrustedKeys { get; set; }
+
     /// <summary>Unix socket of the signer (instead of TCP); <see cref="SignerUrl"/> still gives the host name for the request.</summary>
     public string? SignerSocket { get; set; }
 }

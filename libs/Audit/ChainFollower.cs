@@ -20,6 +20,12 @@ public sealed class ChainFollower(
     /// <summary>Store name (chain genesis, metric label, checkpoint directory).</summary>
     public string Store => store;
 
+    /// <summary>Schema of the store.</summary>
+    public string Schema => schema;
+
+    /// <summary>The follower's connections (the auditor API reads through them too).</summary>
+    public NpgsqlDataSource DataSource => dataSource;
+
     /// <summary>Last chained sequence number (for tests and the status endpoint).</summary>
     public long ChainedThrough { get; private set; } = -1;
 

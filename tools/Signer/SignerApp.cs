@@ -47,6 +47,7 @@ public static class SignerApp
         builder.Services.AddSingleton(sp => SignerKey.Load(sp.GetRequiredService<IOptions<SignerOptions>>().Value));
         builder.Services.AddSingleton<CheckpointLedger>();
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<SignerKey>(); // a missing or unreadable key stops the signer at start, not at the first request
         app.MapPost("/checkpoints", (CheckpointRequest request, CheckpointLedger ledger) => ledger.Sign(request));
         app.MapGet("/key", (SignerKey key) => Results.Ok(new { keyId = key.KeyId, publicKey = Convert.ToBase64String(key.PublicKey) }));
         app.MapGet("/healthz", () => Results.Ok("ok"));

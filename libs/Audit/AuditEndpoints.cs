@@ -26,6 +26,7 @@ public static class AuditEndpoints
             var dir = o.Value.CheckpointDirectory ?? "";
             var report = await ChainVerifier.VerifyAsync(f.DataSource, f.Store, f.Schema, CheckpointDirectory.Read(dir, f.Store),
                 CheckpointDirectory.ReadKeys(o.Value.TrustedKeys ?? Path.Combine(dir, "keys")), ct);
+            await DocumentCheck.CompareAsync(f.DataSource, f.Store, f.Schema, report, ct);
             return Results.Ok(new
             {
                 report.Store, report.Ok, report.Events, report.Gaps, report.Redacted, report.ChainedThrough, report.Unchained,

@@ -61,7 +61,9 @@ public static class AuditCli
         var reports = new List<VerifyReport>();
         foreach (var store in a.Many("--store") is { Count: > 0 } s ? s.ToArray() : AllStores)
         {
-            reports.Add(await ChainVerifier.VerifyAsync(db, store, a.Schema(store), CheckpointDirectory.Read(checkpoints, store), keys, ct));
+            var report = await ChainVerifier.VerifyAsync(db, store, a.Schema(store), CheckpointDirectory.Read(checkpoints, store), keys, ct);
+            await DocumentCheck.CompareAsync(db, store, a.Schema(store), report, ct);
+            reports.Add(report);
         }
 
         return Print(stdout, reports);

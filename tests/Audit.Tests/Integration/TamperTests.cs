@@ -27,7 +27,7 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
         var report = await Store.VerifyAsync();
         Assert.True(report.Ok, report.ToString());
         Assert.True(report.Events >= 8, report.ToString());
-        Assert.Equal(1, report.Gaps);
+        Assert.True(report.Gaps >= 1, report.ToString()); // ours, and any the service's own failed appends left (the router retries conflicts)
         Assert.Equal(0, report.Unchained);
         Assert.True(report.CheckpointsVerified >= 2, report.ToString());
         Assert.Equal(LinkKind.Gap, (LinkKind)await Store.ScalarAsync<short>($"select kind from {Chain} where seq = {Store.GapSequence}"));
@@ -223,6 +223,7 @@ public sealed class DriftTamperTests(DriftFixture store) : TamperTests<DriftFixt
     public async Task AsOf_EqualsThePolicyVersionsTheServiceReportedThen()
     {
         var (at, versions) = Store.Recorded;
+        Assert.Equal(DriftFixture.Deployments, versions.Count);
         var view = await AuditViews.AsOfAsync(Store.Auditor, Store.Schema, null, at);
         Assert.Equal(versions.OrderBy(v => v.Key), view.Policies.Select(p => KeyValuePair.Create(p.Deployment, p.Version)).OrderBy(v => v.Key));
         var now = await AuditViews.AsOfAsync(Store.Auditor, Store.Schema, null, DateTimeOffset.UtcNow);
@@ -236,11 +237,23 @@ public sealed class AlertsTamperTests(AlertsFixture store) : TamperTests<AlertsF
     public async Task AsOf_EqualsTheAlertStatesTheServiceReportedThen()
     {
         var (at, statuses) = Store.Recorded;
+        Assert.Equal(4, statuses.Count);
         var view = await AuditViews.AsOfAsync(Store.Auditor, null, Store.Schema, at);
         Assert.Equal(statuses.OrderBy(s => s.Key), view.Alerts.Select(a => KeyValuePair.Create(a.AlertId, a.Status)).OrderBy(s => s.Key));
         Assert.Contains(statuses.Values, s => s == "Acknowledged");
         var now = await AuditViews.AsOfAsync(Store.Auditor, null, Store.Schema, DateTimeOffset.UtcNow);
         Assert.Contains(now.Alerts, a => a.Status == "Resolved");
         Assert.NotNull(view.RoutingVersion);
+    }
+
+    [Fact]
+    public async Task GivenAlertDocumentEdited_WhenVerified_ThenTheStateRebuiltFromEventsDisagrees()
+    {
+        var (code, output) = await Store.CliAsync("verify", "--store", "alerts", "--checkpoints", Store.Signer.Checkpoints, "--keys", Store.Signer.TrustedKeys);
+        Assert.True(code == 0, output);
+        await Store.ExecAsync($$"""update "{{Store.Schema}}".mt_doc_alert set data = jsonb_set(data, '{Status}', '"Resolved"') where data->>'Status' = 'Open'""");
+        (code, output) = await Store.CliAsync("verify", "--store", "alerts", "--checkpoints", Store.Signer.Checkpoints, "--keys", Store.Signer.TrustedKeys);
+        Assert.Equal(1, code);
+        Assert.Contains("document: alert", output);
     }
 }

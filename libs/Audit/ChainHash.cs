@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -75,19 +76,33 @@ public static class ChainHash
     public static byte[] Content(Guid id, string stream, string type, long version, DateTime timestamp, string tenant, string? dotnetType,
         ReadOnlySpan<byte> dataHash, ReadOnlySpan<byte> metaHash)
     {
-        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> buffer = stackalloc byte[16];
+        dotnetType ??= "";
+        // One buffer and a one-shot hash: this runs once per event in the follower, verify and the offline verifier.
+        var max = 16 + 4 * 8 + Encoding.UTF8.GetMaxByteCount(stream.Length + type.Length + tenant.Length + dotnetType.Length) + 16 + 2 * Size;
+        var rented = max > 1024 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        var buffer = rented is null ? stackalloc byte[max] : rented.AsSpan(0, max);
         id.TryWriteBytes(buffer, bigEndian: true, out _);
-        h.AppendData(buffer);
-        AppendText(h, stream);
-        AppendText(h, type);
-        AppendInt64(h, version);
-        AppendInt64(h, Micros(timestamp));
-        AppendText(h, tenant);
-        AppendText(h, dotnetType ?? "");
-        h.AppendData(dataHash);
-        h.AppendData(metaHash);
-        return h.GetHashAndReset();
+        var at = 16;
+        at += WriteText(buffer[at..], stream);
+        at += WriteText(buffer[at..], type);
+        BinaryPrimitives.WriteInt64BigEndian(buffer[at..], version);
+        BinaryPrimitives.WriteInt64BigEndian(buffer[(at + 8)..], Micros(timestamp));
+        at += 16;
+        at += WriteText(buffer[at..], tenant);
+        at += WriteText(buffer[at..], dotnetType);
+        dataHash.CopyTo(buffer[at..]);
+        metaHash.CopyTo(buffer[(at + Size)..]);
+        at += 2 * Size;
+        var hash = SHA256.HashData(buffer[..at]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return hash;
+    }
+
+    private static int WriteText(Span<byte> buffer, string s)
+    {
+        var n = Encoding.UTF8.GetBytes(s, buffer[8..]);
+        BinaryPrimitives.WriteInt64BigEndian(buffer, n);
+        return 8 + n;
     }
 
     /// <summary>The next link. <paramref name="content"/> is the event's content hash, empty for a gap.</summary>
@@ -113,20 +128,6 @@ public static class ChainHash
 
     /// <summary>Lowercase hex.</summary>
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
-
-    private static void AppendText(IncrementalHash h, string s)
-    {
-        var bytes = Encoding.UTF8.GetBytes(s);
-        AppendInt64(h, bytes.Length);
-        h.AppendData(bytes);
-    }
-
-    private static void AppendInt64(IncrementalHash h, long value)
-    {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(b, value);
-        h.AppendData(b);
-    }
 }
 
 /// <summary>

@@ -61,6 +61,9 @@ as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | g
   || as_postgres "psql -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_DB'\"" | grep -q 1 \
   || as_postgres "psql -qc \"CREATE DATABASE $PG_DB OWNER $PG_USER\""
+# The auditor's read-only login (tools/Audit/auditor-role.sql grants it select on the stores; the Audit tests grant it per schema).
+as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='monitoring_auditor'\"" | grep -q 1 \
+  || as_postgres "psql -qc \"CREATE ROLE monitoring_auditor LOGIN NOINHERIT PASSWORD 'monitoring_auditor'; ALTER ROLE monitoring_auditor SET default_transaction_read_only = on\""
 log "PostgreSQL $PG_VERSION ready: Host=127.0.0.1;Port=5432;Database=$PG_DB;Username=$PG_USER"
 
 # --- RabbitMQ ---------------------------------------------------------------------------------

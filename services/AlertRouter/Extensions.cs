@@ -1,6 +1,7 @@
 using JasperFx;
 using JasperFx.Events.Projections;
 using Marten;
+using Monitoring.Audit;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,7 @@ public static class Extensions
             return store;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
 
+        services.AddAuditChain("alerts", builder.Configuration.GetConnectionString("Marten") ?? DefaultConnectionString, sp => sp.GetRequiredService<IOptions<AlertRouterOptions>>().Value.Schema);
         services.AddSingleton<RoutingConfigProvider>();
         services.AddHostedService<RoutingConfigWatcher>();
         services.AddSingleton<ClockSignal>();

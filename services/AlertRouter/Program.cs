@@ -1,5 +1,6 @@
 using Monitoring.AlertRouter;
 using Monitoring.AlertRouter.Api;
+using Monitoring.AlertRouter.Audit;
 using Monitoring.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapAlertRouterApi();
+app.MapAlertRouterAudit();
 app.Run();
 
 /// <summary>Entry point (public for the integration tests' WebApplicationFactory).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Marten;
+using Monitoring.Audit;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,7 @@ public static class Extensions
             }));
             return new DriftStore(store, new NpgsqlDataSourceBuilder(connectionString) { Name = "drift" }.Build(), o.DriftSchema);
         });
+        services.AddAuditChain("drift", connectionString, sp => sp.GetRequiredService<DriftDetectorOptions>().DriftSchema);
         services.AddSingleton<DriftMetrics>();
         services.AddSingleton<PolicyRegistry>();
         services.AddSingleton<IngestRangeReader>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Marten;
+using Monitoring.Audit;
 using MassTransit;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +47,7 @@ public static class IngestExtensions
             })
             .UseNpgsqlDataSource()
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddAuditChain("ingest", connectionString, sp => sp.GetRequiredService<IOptions<IngestOptions>>().Value.Schema);
 
         // The writer is registered before MassTransit so that it stops after the bus: in-flight messages finish.
         services.AddSingleton<EventWriter>();

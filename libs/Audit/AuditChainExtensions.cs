@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Monitoring.Audit;
+
+/// <summary>Registration of the chaining follower: one line in each service's Extensions.cs.</summary>
+public static class AuditChainExtensions
+{
+    /// <summary>
+    /// Runs the chaining follower of <paramref name="store"/> over the event table in the schema <paramref name="schema"/>
+    /// returns (settings in section <c>Audit</c>). The follower has its own connection pool, apart from the writers'.
+    /// </summary>
+    public static IServiceCollection AddAuditChain(this IServiceCollection services, string store, string connectionString, Func<IServiceProvider, string> schema)
+    {
+        services.AddOptions<AuditChainOptions>().BindConfiguration(AuditChainOptions.Section).ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.SignerUrl) || Uri.TryCreate(o.SignerUrl, UriKind.Absolute, out _), "Audit:SignerUrl must be an absolute URL")
+            .ValidateOnStart();
+        services.AddSingleton<CheckpointClient>();
+        services.AddSingleton(sp => new ChainFollower(
+            store, schema(sp), new NpgsqlDataSourceBuilder(connectionString) { Name = "audit-chain-" + store }.Build(),
+            sp.GetRequiredService<IOptions<AuditChainOptions>>(), sp.GetRequiredService<CheckpointClient>(),
+            // The system clock, not the service's TimeProvider: a test's frozen clock must not stop chaining, and no link holds a time.
+            TimeProvider.System, sp.GetRequiredService<ILogger<ChainFollower>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ChainFollower>());
+        return services;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Monitoring.Audit;
+
+/// <summary>What a link stands for: a committed event, or a sequence number proven never to have been committed.</summary>
+public enum LinkKind : short
+{
+    /// <summary>A committed row of <c>mt_events</c>.</summary>
+    Event = 1,
+
+    /// <summary>A sequence number taken by a transaction that rolled back (a permanent gap in <c>seq_id</c>).</summary>
+    Gap = 2,
+}
+
+/// <summary>
+/// One committed event as the chain sees it. <see cref="Data"/> and <see cref="Meta"/> are PostgreSQL's own text rendering
+/// of the stored <c>jsonb</c> (<c>data::text</c>), which is deterministic for a stored value: jsonb keeps keys sorted (by
+/// length, then bytes), without duplicates, and numbers as <c>numeric</c>, so the same stored value always prints the same
+/// bytes. Hashing that text, not the writer's JSON, is what makes the hash survive storage.
+/// </summary>
+/// <param name="Sequence"><c>seq_id</c>.</param>
+/// <param name="Id">Event id.</param>
+/// <param name="Stream">Stream key as text (string keys as they are, Guid keys in PostgreSQL's rendering).</param>
+/// <param name="Type">Marten's event type alias.</param>
+/// <param name="Version">Version within the stream.</param>
+/// <param name="Timestamp">Commit timestamp (microsecond precision, UTC).</param>
+/// <param name="Tenant">Tenant id.</param>
+/// <param name="DotnetType">Marten's <c>mt_dotnet_type</c>, if stored.</param>
+/// <param name="Data">Event body: PostgreSQL's text of the stored jsonb.</param>
+/// <param name="Meta">Enabled metadata columns (correlation, causation, headers, user...) as one jsonb object's text, nulls left out.</param>
+public sealed record EventRecord(
+    long Sequence, Guid Id, string Stream, string Type, long Version, DateTime Timestamp, string Tenant, string? DotnetType, string Data, string Meta);
+
+/// <summary>
+/// The hash chain: SHA-256 over length-prefixed fields, so no two different events share an encoding.
+/// <c>link(n) = SHA256("audit-link/1" ‖ link(n−1) ‖ seq ‖ kind ‖ content)</c> where, for an event,
+/// <c>content = SHA256(id ‖ stream ‖ type ‖ version ‖ timestamp µs ‖ tenant ‖ dotnet type ‖ SHA256(data) ‖ SHA256(meta))</c>.
+/// The body enters through its own hash so that an erased body (see <see cref="Redaction"/>) keeps the chain verifiable.
+/// The chain of a store starts from <see cref="Genesis"/>, which binds it to the store's name.
+/// </summary>
+public static class ChainHash
+{
+    /// <summary>Length of every hash and link (SHA-256).</summary>
+    public const int Size = 32;
+
+    private static readonly byte[] LinkTag = "audit-link/1"u8.ToArray();
+
+    /// <summary>The link before the first sequence number of <paramref name="store"/>.</summary>
+    public static byte[] Genesis(string store) => SHA256.HashData(Encoding.UTF8.GetBytes("audit-genesis/1:" + store));
+
+    /// <summary>SHA-256 of UTF-8 text.</summary>
+    public static byte[] Of(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (max <= 4096)
+        {
+            Span<byte> buffer = stackalloc byte[max];
+            var n = Encoding.UTF8.GetBytes(text, buffer);
+            return SHA256.HashData(buffer[..n]);
+        }
+
+        return SHA256.HashData(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>SHA-256 of raw bytes (an exported body's exact bytes).</summary>
+    public static byte[] Of(ReadOnlySpan<byte> utf8) => SHA256.HashData(utf8);
+
+    /// <summary>The content hash of an event, given the hashes of its body and metadata.</summary>
+    public static byte[] Content(EventRecord e, byte[] dataHash, byte[] metaHash) =>
+        Content(e.Id, e.Stream, e.Type, e.Version, e.Timestamp, e.Tenant, e.DotnetType, dataHash, metaHash);
+
+    /// <summary>The content hash of an event from its fields.</summary>
+    public static byte[] Content(Guid id, string stream, string type, long version, DateTime timestamp, string tenant, string? dotnetType,
+        ReadOnlySpan<byte> dataHash, ReadOnlySpan<byte> metaHash)
+    {
+        dotnetType ??= "";
+        // One buffer and a one-shot hash: this runs once per event in the follower, verify and the offline verifier.
+        var max = 16 + 4 * 8 + Encoding.UTF8.GetMaxByteCount(stream.Length + type.Length + tenant.Length + dotnetType.Length) + 16 + 2 * Size;
+        var rented = max > 1024 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        var buffer = rented is null ? stackalloc byte[max] : rented.AsSpan(0, max);
+        id.TryWriteBytes(buffer, bigEndian: true, out _);
+        var at = 16;
+        at += WriteText(buffer[at..], stream);
+        at += WriteText(buffer[at..], type);
+        BinaryPrimitives.WriteInt64BigEndian(buffer[at..], version);
+        BinaryPrimitives.WriteInt64BigEndian(buffer[(at + 8)..], Micros(timestamp));
+        at += 16;
+        at += WriteText(buffer[at..], tenant);
+        at += WriteText(buffer[at..], dotnetType);
+        dataHash.CopyTo(buffer[at..]);
+        metaHash.CopyTo(buffer[(at + Size)..]);
+        at += 2 * Size;
+        var hash = SHA256.HashData(buffer[..at]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return hash;
+    }
+
+    private static int WriteText(Span<byte> buffer, string s)
+    {
+        var n = Encoding.UTF8.GetBytes(s, buffer[8..]);
+        BinaryPrimitives.WriteInt64BigEndian(buffer, n);
+        return 8 + n;
+    }
+
+    /// <summary>The next link. <paramref name="content"/> is the event's content hash, empty for a gap.</summary>
+    public static byte[] Link(ReadOnlySpan<byte> previous, long sequence, LinkKind kind, ReadOnlySpan<byte> content)
+    {
+        Span<byte> buffer = stackalloc byte[12 + Size + 8 + 2 + Size];
+        var at = 0;
+        LinkTag.CopyTo(buffer);
+        at += LinkTag.Length;
+        previous.CopyTo(buffer[at..]);
+        at += Size;
+        BinaryPrimitives.WriteInt64BigEndian(buffer[at..], sequence);
+        at += 8;
+        BinaryPrimitives.WriteInt16BigEndian(buffer[at..], (short)kind);
+        at += 2;
+        content.CopyTo(buffer[at..]);
+        at += content.Length;
+        return SHA256.HashData(buffer[..at]);
+    }
+
+    /// <summary>Microseconds since the Unix epoch: PostgreSQL's own precision for <c>timestamptz</c>, so exact.</summary>
+    public static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    /// <summary>Lowercase hex.</summary>
+    public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
+}
+
+/// <summary>
+/// Erasure that keeps the chain verifiable: the body is replaced by <c>{"$redacted": "&lt;sha256 hex of the erased text&gt;"}</c>,
+/// and verification uses that recorded hash instead of hashing the marker. The content is gone; the link still checks,
+/// and the redaction is visible (verify counts it).
+/// </summary>
+public static class Redaction
+{
+    /// <summary>The marker's key.</summary>
+    public const string Key = "$redacted";
+
+    /// <summary>The marker text for an erased body with hash <paramref name="dataHash"/>, as PostgreSQL renders it.</summary>
+    public static string Marker(ReadOnlySpan<byte> dataHash) => $"{{\"{Key}\": \"{ChainHash.Hex(dataHash)}\"}}";
+
+    /// <summary>The hash a body stands for: the recorded one when it is a redaction marker, else its own hash.</summary>
+    public static byte[] DataHash(string data, out bool redacted)
+    {
+        redacted = data.Length == 81 && data.StartsWith("{\"$redacted\": \"", StringComparison.Ordinal) && data.EndsWith("\"}", StringComparison.Ordinal);
+        return redacted ? Convert.FromHexString(data.AsSpan(15, 64)) : ChainHash.Of(data);
+    }
+
+    /// <summary>Same as <see cref="DataHash(string, out bool)"/> over the exact UTF-8 bytes of an exported body.</summary>
+    public static byte[] DataHash(ReadOnlySpan<byte> data, out bool redacted)
+    {
+        redacted = data.Length == 81 && data.StartsWith("{\"$redacted\": \""u8) && data.EndsWith("\"}"u8);
+        if (!redacted)
+        {
+            return ChainHash.Of(data);
+        }
+
+        Span<char> hex = stackalloc char[64];
+        for (var i = 0; i < 64; i++) hex[i] = (char)data[15 + i];
+        return Convert.FromHexString(hex);
+    }
+}

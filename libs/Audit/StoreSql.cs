@@ -1,0 +1,78 @@
+using Npgsql;
+
+namespace Monitoring.Audit;
+
+/// <summary>
+/// SQL over one Marten event store (<c>&lt;schema&gt;.mt_events</c>) and its chain table (<c>&lt;schema&gt;.audit_chain</c>).
+/// The follower, the verifier and the export read events with the same statement, so they hash the same bytes.
+/// </summary>
+public sealed class StoreSql
+{
+    /// <summary>Columns every Marten 9 event table has; every other column is metadata (correlation, causation, headers,
+    /// user name...) except <c>is_archived</c>, a flag Marten itself updates in place when a stream is archived.</summary>
+    private static readonly string[] Core = ["seq_id", "id", "stream_id", "version", "data", "type", "timestamp", "tenant_id", "mt_dotnet_type", "is_archived"];
+
+    private StoreSql(string schema, IReadOnlyList<string> metadataColumns)
+    {
+        Schema = schema;
+        MetadataColumns = metadataColumns;
+        // Nulls are left out of the metadata object, so enabling a metadata column later does not change older rows' bytes.
+        var meta = metadataColumns.Count == 0
+            ? "'{}'"
+            : "jsonb_strip_nulls(jsonb_build_object(" + string.Join(", ", metadataColumns.Select(c => $"'{c}', e.\"{c}\"")) + "))::text";
+        EventColumns = $"e.seq_id, e.id, e.stream_id::text, e.type, e.version, e.timestamp, e.tenant_id, e.mt_dotnet_type, e.data::text, {meta}";
+    }
+
+    /// <summary>Schema of the store.</summary>
+    public string Schema { get; }
+
+    /// <summary>Metadata columns found on the event table (sorted).</summary>
+    public IReadOnlyList<string> MetadataColumns { get; }
+
+    /// <summary>The select list that <see cref="ReadEvent"/> reads (10 columns, table alias <c>e</c>).</summary>
+    public string EventColumns { get; }
+
+    /// <summary>The event table, quoted.</summary>
+    public string Events => $"\"{Schema}\".mt_events";
+
+    /// <summary>The chain table, quoted.</summary>
+    public string Chain => $"\"{Schema}\".audit_chain";
+
+    /// <summary>Discovers the event table's metadata columns; null while the table does not exist yet.</summary>
+    public static async Task<StoreSql?> TryLoadAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "select column_name from information_schema.columns where table_schema = @s and table_name = 'mt_events' order by column_name", conn);
+        cmd.Parameters.AddWithValue("s", schema);
+        var columns = new List<string>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) columns.Add(reader.GetString(0));
+        }
+
+        return columns.Count == 0 ? null : new StoreSql(schema, columns.Where(c => !Core.Contains(c)).ToList());
+    }
+
+    /// <summary>Creates the chain table if missing. Owned by the service's role; readers get select only.</summary>
+    public string CreateChainTable =>
+        $"""
+         create table if not exists {Chain} (
+             seq        bigint primary key,
+             kind       smallint not null,
+             event_id   uuid,
+             stream_id  text,
+             type       text,
+             version    bigint,
+             ts         timestamptz,
+             data_hash  bytea,
+             meta_hash  bytea,
+             link       bytea not null,
+             chained_at timestamptz not null default now())
+         """;
+
+    /// <summary>Reads the current row of a reader positioned on <see cref="EventColumns"/>.</summary>
+    public static EventRecord ReadEvent(NpgsqlDataReader r, int offset = 0) => new(
+        r.GetInt64(offset), r.GetGuid(offset + 1), r.GetString(offset + 2), r.GetString(offset + 3), r.GetInt64(offset + 4),
+        r.GetDateTime(offset + 5), r.GetString(offset + 6), r.IsDBNull(offset + 7) ? null : r.GetString(offset + 7),
+        r.GetString(offset + 8), r.GetString(offset + 9));
+}

@@ -1,0 +1,3 @@
+using Monitoring.AuditTool;
+
+return await AuditCli.RunAsync(args, Console.Out, Console.Error);

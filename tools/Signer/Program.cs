@@ -1,0 +1,4 @@
+using Monitoring.Signer;
+
+var app = SignerApp.Build(args);
+await app.RunAsync();

@@ -91,7 +91,7 @@ public sealed class AlertClock(
 
         foreach (var id in due)
         {
-            await writer.ChangeAsync(id, (a, c, t) => Outcome.Ok([.. AlertDecisions.Tick(a, c, t)]), ct);
+            await writer.ChangeAsync(id, (a, c, t) => Outcome.Ok([.. AlertDecisions.Tick(a, c, t, options.Value.PagesPerLevel)]), ct);
         }
     }
 

@@ -1,17 +1,20 @@
 using Monitoring.AlertRouter;
 using Monitoring.AlertRouter.Api;
+using Monitoring.AlertRouter.Console;
 using Monitoring.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddMonitoringAuth();
 builder.AddAlertRouter();
+builder.AddAlertRouterConsole();
 
 var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapAlertRouterApi();
+app.MapAlertRouterConsole();
 app.Run();
 
 /// <summary>Entry point (public for the integration tests' WebApplicationFactory).</summary>

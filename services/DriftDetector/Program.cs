@@ -13,6 +13,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDriftApi();
+app.MapEvidenceApi();
 
 if (args.Contains("rebuild"))
 {

@@ -177,7 +177,7 @@ public class GroupingAndMutingTests
             Assert.True(a.TryGetProperty(p, out _), p);
         }
 
-        Assert.Equal($"http://x/alerts/{alert.Id}", a.GetProperty("generatorURL").GetString());
+        Assert.Equal($"http://x/console/incidents/{alert.Id}", a.GetProperty("generatorURL").GetString());
         var evidence = a.GetProperty("annotations").GetProperty("evidence").GetString()!;
         Assert.Contains("n=<11", evidence, StringComparison.Ordinal);
         Assert.DoesNotContain("n=7", evidence, StringComparison.Ordinal);

@@ -124,8 +124,8 @@ public static class Charts
 
         const int row = 26;
         var height = Top + Bottom + row * bars.Count;
-        const int labelWidth = 190;
-        double X(double v) => labelWidth + v * (Width - labelWidth - Right - 120);
+        const int labelWidth = 240;
+        double X(double v) => labelWidth + v * (Width - labelWidth - Right - 150);
         var svg = Open(title, $"{metric} per subgroup with 95% intervals; floor {Num(floor)}", "subgroup-performance", height);
         for (var i = 0; i <= 4; i++)
         {

@@ -20,7 +20,7 @@ public static class ConsoleExtensions
             o.Conventions.AuthorizeFolder("/", Policies.Read);
             o.Conventions.AllowAnonymousToPage("/SignIn");
             o.Conventions.AllowAnonymousToPage("/Denied");
-        });
+        }).AddApplicationPart(typeof(ConsoleExtensions).Assembly); // found also when another assembly hosts the router (benchmarks)
         return builder;
     }
 

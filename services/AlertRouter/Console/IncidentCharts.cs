@@ -67,5 +67,20 @@ public sealed record IncidentCharts(string Signal, string Distribution, string S
             members.Select(x => x.e!.Threshold).FirstOrDefault(t => t is not null));
     }
 
-    private static string Label(string scope) => string.IsNullOrEmpty(scope) || scope == "*" ? "everyone" : scope;
+    private static string Label(string scope) => string.IsNullOrEmpty(scope) || scope == "*" ? "everyone" : scope.Replace("&", ", ", StringComparison.Ordinal);
+
+    /// <summary>What the detector's subgroup figures say about performance, for the summary cards; null when it sent none.</summary>
+    public static string? PerformanceKnown(EvidenceSeriesDto? detector)
+    {
+        var rows = detector?.Performance.SelectMany(p => p.Rows).ToList();
+        if (rows is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var measured = rows.Count(r => r.Value is not null);
+        var below = rows.Count(r => r.State == "detected");
+        var unknown = rows.Count - measured;
+        return $"measured in {measured} subgroups, {below} below the floor; {unknown} not demonstrated or withheld";
+    }
 }

@@ -42,6 +42,22 @@ public class GroupingAndMutingTests
     }
 
     [Fact]
+    public void GivenNothingChanged_ThenAtMostTheBudgetedReminders_UntilTheSetChanges()
+    {
+        var g = Group();
+        var first = GroupDecisions.Flush(g, [new(A, false, false)], T0, maxRepeats: 1);
+        (g.LastSentHash, g.LastSentAt, g.NotifiedFiring, g.Repeats) = (first.Hash, T0, [.. first.NotifiedFiring], first.Repeats);
+        var reminder = GroupDecisions.Flush(g, [new(A, false, false)], T0.AddHours(4), maxRepeats: 1);
+        Assert.True(reminder.Send);
+        (g.LastSentAt, g.Repeats) = (T0.AddHours(4), reminder.Repeats);
+
+        Assert.False(GroupDecisions.Flush(g, [new(A, false, false)], T0.AddHours(8), maxRepeats: 1).Send);
+        var changed = GroupDecisions.Flush(g, [new(A, false, false), new(B, false, false)], T0.AddHours(8), maxRepeats: 1);
+        Assert.True(changed.Send);
+        Assert.Equal(0, changed.Repeats);
+    }
+
+    [Fact]
     public void GivenAResolvedAlertThatWasNotified_ThenItIsReportedOnceAndLeavesTheGroup()
     {
         var g = Group();

@@ -30,6 +30,8 @@ public sealed class AuditModel(IQuerySession session, TimeProvider time) : PageM
     public IReadOnlyList<Alert> AsOf { get; private set; } = [];
     public IReadOnlyList<(int Version, DateTimeOffset FirstSeen)> PolicyVersions { get; private set; } = [];
     public DateTimeOffset Instant { get; private set; }
+    public int TimelineTotal { get; private set; }
+    public const int TimelineLimit = 300;
 
     public static string Key(ModelRef m) => $"{m.Id}@{m.Version}";
 
@@ -52,6 +54,8 @@ public sealed class AuditModel(IQuerySession session, TimeProvider time) : PageM
         Timeline = events.Select(e => (e, line: IncidentStory.Line(e.Data, e.Timestamp)))
             .Where(x => x.line is not null && x.e.Data is not NotificationSent and not NotificationFailed)
             .Select(x => new TimelineEntry(x.e.Timestamp, x.e.StreamId, incidents[x.e.StreamId], x.line!)).Reverse().ToList();
+        TimelineTotal = Timeline.Count;
+        Timeline = Timeline.Take(TimelineLimit).ToList(); // the latest; an earlier instant shows earlier entries
         AsOf = events.GroupBy(e => e.StreamId).Select(g => AlertFold.Apply(new Alert(), g.Select(e => e.Data)))
             .OrderByDescending(a => a.RaisedAt).ToList();
         PolicyVersions = events.Select(e => (e.Timestamp, Evidence: e.Data switch

@@ -13,7 +13,7 @@ public sealed record InboxRow(Guid Id, string Summary, Severity Severity, string
 /// <summary>Open incidents by severity and age, who holds each, the time left before escalation and the decision deadline.</summary>
 public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageModel
 {
-    public const int PageSize = 200;
+    public const int PageSize = 50;
 
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelFilter { get; set; }
@@ -23,6 +23,11 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
 
     [BindProperty(SupportsGet = true)]
     public string? Subgroup { get; set; }
+
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int PageNumber { get; set; } = 1;
+
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 
     public IReadOnlyList<InboxRow> Rows { get; private set; } = [];
     public int Total { get; private set; }
@@ -48,6 +53,7 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
             .Where(r => string.IsNullOrEmpty(Subgroup) || (r.Subgroup ?? "").Contains(Subgroup, StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(r => r.Severity).ThenBy(r => r.RaisedAt).ToList();
         Total = rows.Count;
-        Rows = rows.Take(PageSize).ToList();
+        PageNumber = Math.Clamp(PageNumber, 1, Pages);
+        Rows = rows.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToList();
     }
 }

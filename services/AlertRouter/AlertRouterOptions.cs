@@ -44,6 +44,15 @@ public sealed class AlertRouterOptions
     /// <summary>Sample sizes below this are shown as "&lt; k" in notifications (privacy: small groups not exposed).</summary>
     public int MinGroupSize { get; set; } = 11;
 
+    /// <summary>
+    /// Findings without a change id are grouped into one incident per deployment, site and this much event time (the
+    /// detecting window), until the detector attributes them to changes.
+    /// </summary>
+    public TimeSpan FallbackWindow { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Notification budget: pages per incident per escalation level (default 2 = one page and at most one reminder).</summary>
+    public int PagesPerLevel { get; set; } = 2;
+
     internal bool IsValid(out string reason)
     {
         reason = (this switch
@@ -56,6 +65,8 @@ public sealed class AlertRouterOptions
             _ when ConsumerConcurrency < 1 || DeliveryAttempts < 1 || DeliveryParallelism < 1 => "AlertRouter:ConsumerConcurrency, DeliveryAttempts and DeliveryParallelism must be at least 1",
             _ when RetryBaseDelay < TimeSpan.Zero || DeliveryTimeout <= TimeSpan.Zero => "AlertRouter:RetryBaseDelay must not be negative and DeliveryTimeout must be positive",
             _ when MinGroupSize < 1 => "AlertRouter:MinGroupSize must be at least 1",
+            _ when FallbackWindow <= TimeSpan.Zero => "AlertRouter:FallbackWindow must be positive",
+            _ when PagesPerLevel < 1 => "AlertRouter:PagesPerLevel must be at least 1",
             _ => null,
         })!;
         return reason is null;

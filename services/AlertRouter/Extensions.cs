@@ -59,6 +59,7 @@ public static class Extensions
         services.AddSingleton<ClockSignal>();
         services.AddSingleton<AlertWriter>();
         services.AddSingleton<AlertIntake>();
+        services.AddSingleton<ChangeIntake>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IReceiverSender, WebhookSender>();
         services.AddSingleton<IReceiverSender, PagerDutySender>();
@@ -74,6 +75,9 @@ public static class Extensions
             x.AddConsumer<DriftUpdatedConsumer>();
             x.AddConsumer<DriftResolvedConsumer>();
             x.AddConsumer<HealthConditionChangedConsumer>();
+            x.AddConsumer<ChangeDetectedConsumer>();
+            x.AddConsumer<ChangeUpdatedConsumer>();
+            x.AddConsumer<ChangeResolvedConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 var rmq = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -98,6 +102,9 @@ public static class Extensions
                     e.ConfigureConsumer<DriftUpdatedConsumer>(context);
                     e.ConfigureConsumer<DriftResolvedConsumer>(context);
                     e.ConfigureConsumer<HealthConditionChangedConsumer>(context);
+                    e.ConfigureConsumer<ChangeDetectedConsumer>(context);
+                    e.ConfigureConsumer<ChangeUpdatedConsumer>(context);
+                    e.ConfigureConsumer<ChangeResolvedConsumer>(context);
                 });
             });
         });

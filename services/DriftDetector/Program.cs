@@ -14,6 +14,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDriftApi();
 app.MapDriftAudit();
+app.MapEvidenceApi();
 
 if (args.Contains("rebuild"))
 {

@@ -55,6 +55,29 @@ public sealed class Alert
     public int NotificationsSent { get; set; }
     public int NotificationsFailed { get; set; }
 
+    /// <summary>The detector's change (root-cause group) this incident is, when it named one.</summary>
+    public string? ChangeId { get; set; }
+
+    /// <summary>Smallest scope that explains the change (from the detector), attribute → value.</summary>
+    public Dictionary<string, string> RootScope { get; set; } = [];
+
+    /// <summary>The findings of the incident, the root cause first.</summary>
+    public List<IncidentMember> Members { get; set; } = [];
+    public DateTimeOffset? EstimatedStart { get; set; }
+    public long? AffectedEvents { get; set; }
+
+    /// <summary>Latest evidence per member finding (the incident page draws its charts from these).</summary>
+    public Dictionary<string, FindingEvidence> MemberEvidence { get; set; } = [];
+
+    /// <summary>Event time of the latest message per member finding (redeliveries are recognised per finding).</summary>
+    public Dictionary<string, DateTimeOffset> MemberSourceTimes { get; set; } = [];
+
+    /// <summary>Pages sent per escalation level ("1", "2", ...): the notification budget is counted against it.</summary>
+    public Dictionary<string, int> PagesByLevel { get; set; } = [];
+
+    /// <summary>Pages already sent at <paramref name="level"/>.</summary>
+    public int PagesAt(int level) => PagesByLevel.GetValueOrDefault(level.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public void Apply(AlertRaised e)
     {
         Id = e.AlertId;
@@ -72,6 +95,10 @@ public sealed class Alert
         Subgroup = e.Subgroup.ToDictionary();
         Evidence = e.Evidence;
         FindingIds = e.FindingId is null ? [] : [e.FindingId];
+        ChangeId = e.Labels.GetValueOrDefault(AlertLabels.ChangeLabel);
+        Members = e.FindingId is null || e.Kind is null || e.Evidence is null
+            ? []
+            : [new IncidentMember(e.FindingId, e.Kind.Value, e.Evidence.Signal, e.Subgroup, e.Severity, Root: true)];
         Occurrences = 1;
         DetectedAt = e.DetectedAt;
         RaisedAt = e.RaisedAt;
@@ -82,14 +109,36 @@ public sealed class Alert
         GroupKeys = [.. e.GroupKeys];
         Escalation = e.Escalation;
         DecisionDueAt = e.DecisionDueAt;
+        Remember(e.FindingId, e.Evidence, e.DetectedAt);
         Recompute();
+    }
+
+    private void Remember(string? findingId, FindingEvidence? evidence, DateTimeOffset sourceTime)
+    {
+        if (findingId is null)
+        {
+            return;
+        }
+
+        if (evidence is not null)
+        {
+            MemberEvidence[findingId] = evidence;
+        }
+
+        MemberSourceTimes[findingId] = sourceTime;
     }
 
     public void Apply(AlertUpdated e)
     {
+        Remember(e.FindingId, e.Evidence, e.SourceTime);
         if (e.FindingId is not null && !FindingIds.Contains(e.FindingId))
         {
             FindingIds.Add(e.FindingId);
+            if (e.Evidence is not null && Members.All(m => m.FindingId != e.FindingId))
+            {
+                Members.Add(new IncidentMember(e.FindingId, e.Kind ?? Kind ?? FindingKind.DistributionShift, e.Evidence.Signal,
+                    e.Subgroup ?? new Dictionary<string, string>(), e.Severity, Root: false));
+            }
         }
 
         Severity = e.Severity;
@@ -100,13 +149,42 @@ public sealed class Alert
         Evidence = e.Evidence ?? Evidence;
         Description = e.Description ?? Description;
         Occurrences = e.Occurrences;
-        LastSourceTime = e.SourceTime;
+        LastSourceTime = e.SourceTime > LastSourceTime ? e.SourceTime : LastSourceTime;
+        DecisionDueAt = e.DecisionDueAt;
+        Recompute();
+    }
+
+    public void Apply(ChangeAttributed e)
+    {
+        ChangeId = e.ChangeId;
+        Summary = e.Summary;
+        Severity = e.Severity;
+        SeverityName = AlertLabels.SeverityName(e.Severity);
+        ClinicalSafety = e.ClinicalSafety;
+        Labels[AlertLabels.SeverityLabel] = SeverityName;
+        Labels[AlertLabels.ClinicalSafetyLabel] = e.ClinicalSafety ? "true" : "false";
+        Members = [.. e.Members];
+        foreach (var m in e.Members.Where(m => !FindingIds.Contains(m.FindingId)))
+        {
+            FindingIds.Add(m.FindingId);
+        }
+
+        RootScope = e.RootScope?.ToDictionary() ?? RootScope;
+        EstimatedStart = e.EstimatedStart ?? EstimatedStart;
+        AffectedEvents = e.AffectedEvents ?? AffectedEvents;
+        LastSourceTime = e.SourceTime > LastSourceTime ? e.SourceTime : LastSourceTime;
         DecisionDueAt = e.DecisionDueAt;
         Recompute();
     }
 
     public void Apply(AlertEscalated e)
     {
+        if (e.Targets.Count > 0)
+        {
+            var key = e.Level.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            PagesByLevel[key] = PagesByLevel.GetValueOrDefault(key) + 1;
+        }
+
         EscalationLevel = e.Level;
         EscalationCycle = e.Cycle;
         NextEscalationAt = e.NextEscalationAt;
@@ -131,6 +209,11 @@ public sealed class Alert
     public void Apply(AlertRecoveryObserved e)
     {
         Recovered = true;
+        if (e.Evidence is not null && MemberEvidence.ContainsKey(e.FindingId))
+        {
+            MemberEvidence[e.FindingId] = e.Evidence;
+        }
+
         if (!RecoveredFindingIds.Contains(e.FindingId))
         {
             RecoveredFindingIds.Add(e.FindingId);

@@ -73,7 +73,8 @@ public static class AlertDecisions
     /// <summary>Another finding with the same fingerprint: one more occurrence of the same alert (none when already counted).</summary>
     public static Outcome AddOccurrence(Alert alert, DriftDetected finding, RoutingConfig config, DateTimeOffset now)
     {
-        if (alert.FindingIds.Contains(finding.FindingId) || alert.Status == AlertStatus.Resolved)
+        // A member named by the change (no evidence yet) still brings its evidence when its own finding arrives.
+        if (alert.MemberEvidence.ContainsKey(finding.FindingId) || alert.Status == AlertStatus.Resolved)
         {
             return Outcome.Nothing;
         }
@@ -81,19 +82,22 @@ public static class AlertDecisions
         var severity = finding.Severity > alert.Severity ? finding.Severity : alert.Severity;
         var clinical = alert.ClinicalSafety || AlertLabels.IsClinicalSafety(severity, finding.Kind);
         return Outcome.Ok(new AlertUpdated(finding.FindingId, severity, clinical, finding.Evidence, null,
-            alert.Occurrences + 1, DecisionDue(alert, clinical, config, now), finding.DetectedAt, now));
+            alert.Occurrences + 1, DecisionDue(alert, clinical, config, now), finding.DetectedAt, now, finding.Kind, finding.Subgroup));
     }
 
     /// <summary>New evidence from the detector; redeliveries (same or older event time) change nothing.</summary>
     public static Outcome Update(Alert alert, DriftUpdated update, RoutingConfig config, DateTimeOffset now)
     {
-        if (alert.Status == AlertStatus.Resolved || update.UpdatedAt <= alert.LastSourceTime)
+        // Per finding: an incident holds several findings, each with its own sequence of updates.
+        var last = alert.MemberSourceTimes.TryGetValue(update.FindingId, out var t) ? t : alert.LastSourceTime;
+        if (alert.Status == AlertStatus.Resolved || update.UpdatedAt <= last)
         {
             return Outcome.Nothing;
         }
 
+        var severity = alert.Members.Count > 1 && alert.Severity > update.Severity ? alert.Severity : update.Severity;
         var clinical = alert.ClinicalSafety || AlertLabels.IsClinicalSafety(update.Severity, alert.Kind);
-        return Outcome.Ok(new AlertUpdated(null, update.Severity, clinical, update.Evidence, null,
+        return Outcome.Ok(new AlertUpdated(update.FindingId, severity, clinical, update.Evidence, null,
             Math.Max(alert.Occurrences, update.Occurrences), DecisionDue(alert, clinical, config, now), update.UpdatedAt, now));
     }
 
@@ -207,9 +211,10 @@ public static class AlertDecisions
     /// <summary>
     /// The timer: escalate one level when the alert is not acknowledged by the level's timeout (wrapping around
     /// <c>repeat</c> times), and when a clinical-safety alert has no decision by its deadline (one level up, capped at
-    /// the last; the next decision check is one level timeout later). Idempotent: not due → no events.
+    /// the last; the next decision check is one level timeout later). Idempotent: not due → no events. At most
+    /// <paramref name="pagesPerLevel"/> pages per escalation level per incident (the notification budget).
     /// </summary>
-    public static IReadOnlyList<object> Tick(Alert alert, RoutingConfig config, DateTimeOffset now)
+    public static IReadOnlyList<object> Tick(Alert alert, RoutingConfig config, DateTimeOffset now, int pagesPerLevel = int.MaxValue)
     {
         if (alert.Status == AlertStatus.Resolved)
         {
@@ -247,10 +252,17 @@ public static class AlertDecisions
 
         level = Math.Max(level, 1);
         var levelConfig = plan.Levels[level - 1];
+        var reason = decisionDue ? EscalationReason.DecisionOverdue : EscalationReason.NotAcknowledged;
+        if (alert.PagesAt(level) >= pagesPerLevel)
+        {
+            // Budget spent at this level (one page and its reminder by default): record it, page nobody, and stop the
+            // timers, which could only page this level again. The incident stays overdue in the console.
+            return [new AlertEscalated(level, cycle, reason, [], null, null, now, Withheld: true)];
+        }
+
         var nextEscalation = alert.Status == AlertStatus.Open ? NextEscalationAt(plan, level, cycle, now) : null;
         var nextDecision = decisionDue ? now + levelConfig.Timeout : alert.DecisionDueAt;
-        return [new AlertEscalated(level, cycle, decisionDue ? EscalationReason.DecisionOverdue : EscalationReason.NotAcknowledged,
-            Targets(levelConfig, config, now), nextEscalation, nextDecision, now)];
+        return [new AlertEscalated(level, cycle, reason, Targets(levelConfig, config, now), nextEscalation, nextDecision, now)];
     }
 
     /// <summary>The people and receivers a level pages now: its receivers, and whoever is on call in its schedules.</summary>

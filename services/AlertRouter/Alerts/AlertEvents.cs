@@ -77,7 +77,8 @@ public sealed record AlertRaised
 /// <summary>New evidence, another occurrence, or a severity change.</summary>
 public sealed record AlertUpdated(
     string? FindingId, Severity Severity, bool ClinicalSafety, FindingEvidence? Evidence, string? Description,
-    int Occurrences, DateTimeOffset? DecisionDueAt, DateTimeOffset SourceTime, DateTimeOffset At);
+    int Occurrences, DateTimeOffset? DecisionDueAt, DateTimeOffset SourceTime, DateTimeOffset At,
+    FindingKind? Kind = null, IReadOnlyDictionary<string, string>? Subgroup = null);
 
 /// <summary>One successful delivery attempt.</summary>
 public sealed record NotificationSent(
@@ -92,10 +93,35 @@ public sealed record NotificationFailed(
 /// <summary>A notification was not sent because another firing alert inhibits this one.</summary>
 public sealed record NotificationSuppressed(Guid InhibitedBy, string Rule, DateTimeOffset At);
 
-/// <summary>The alert was paged at an escalation level.</summary>
+/// <summary>
+/// The alert was paged at an escalation level. <see cref="Withheld"/>: the level was due again but the incident's
+/// notification budget for that level was spent, so nobody was paged (recorded, so the history shows why).
+/// </summary>
 public sealed record AlertEscalated(
     int Level, int Cycle, EscalationReason Reason, IReadOnlyList<EscalationTarget> Targets,
-    DateTimeOffset? NextEscalationAt, DateTimeOffset? DecisionDueAt, DateTimeOffset At);
+    DateTimeOffset? NextEscalationAt, DateTimeOffset? DecisionDueAt, DateTimeOffset At, bool Withheld = false);
+
+/// <summary>One member of an incident: a finding, the root cause first, then its consequences.</summary>
+public sealed record IncidentMember(string FindingId, FindingKind Kind, string Signal, IReadOnlyDictionary<string, string> Subgroup, Severity Severity, bool Root);
+
+/// <summary>
+/// The detector attributed findings to the incident's change (or the change's members, summary, severity or affected
+/// count moved): an update to the incident, never a page.
+/// </summary>
+public sealed record ChangeAttributed
+{
+    public required string ChangeId { get; init; }
+    public required string Summary { get; init; }
+    public required Severity Severity { get; init; }
+    public required bool ClinicalSafety { get; init; }
+    public required IReadOnlyList<IncidentMember> Members { get; init; }
+    public IReadOnlyDictionary<string, string>? RootScope { get; init; }
+    public DateTimeOffset? EstimatedStart { get; init; }
+    public long? AffectedEvents { get; init; }
+    public DateTimeOffset? DecisionDueAt { get; init; }
+    public required DateTimeOffset SourceTime { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
 
 /// <summary>Someone took the alert.</summary>
 public sealed record AlertAcknowledged(string By, string? Note, DateTimeOffset At);

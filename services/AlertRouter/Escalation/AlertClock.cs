@@ -91,7 +91,7 @@ public sealed class AlertClock(
 
         foreach (var id in due)
         {
-            await writer.ChangeAsync(id, (a, c, t) => Outcome.Ok([.. AlertDecisions.Tick(a, c, t)]), ct);
+            await writer.ChangeAsync(id, (a, c, t) => Outcome.Ok([.. AlertDecisions.Tick(a, c, t, options.Value.PagesPerLevel)]), ct);
         }
     }
 
@@ -139,7 +139,7 @@ public sealed class AlertClock(
                 members.Add(new GroupMember(alert.Id, alert.Status == AlertStatus.Resolved, mute is not null));
             }
 
-            var decision = GroupDecisions.Flush(group, members, now);
+            var decision = GroupDecisions.Flush(group, members, now, options.Value.PagesPerLevel - 1);
             if (decision.Send)
             {
                 var receiverName = config.Receivers.ContainsKey(group.Receiver) ? group.Receiver : config.Root.Receiver;
@@ -170,6 +170,7 @@ public sealed class AlertClock(
                 group.LastSentHash = decision.Hash;
             }
 
+            group.Repeats = decision.Repeats;
             group.AlertIds = [.. decision.Remaining];
             group.NotifiedFiring = [.. decision.NotifiedFiring];
             group.NextFlushAt = decision.NextFlushAt;

@@ -59,6 +59,7 @@ public static class AlertFold
             {
                 case AlertRaised x: alert.Apply(x); break;
                 case AlertUpdated x: alert.Apply(x); break;
+                case ChangeAttributed x: alert.Apply(x); break;
                 case AlertEscalated x: alert.Apply(x); break;
                 case AlertAcknowledged x: alert.Apply(x); break;
                 case OversightDecisionRecorded x: alert.Apply(x); break;
@@ -77,7 +78,7 @@ public static class AlertFold
     /// <summary>Every stored event type of the alert and silence streams and the routing stream.</summary>
     public static readonly Type[] EventTypes =
     [
-        typeof(AlertRaised), typeof(AlertUpdated), typeof(AlertEscalated), typeof(AlertAcknowledged),
+        typeof(AlertRaised), typeof(AlertUpdated), typeof(ChangeAttributed), typeof(AlertEscalated), typeof(AlertAcknowledged),
         typeof(OversightDecisionRecorded), typeof(AlertRecoveryObserved), typeof(AlertResolved), typeof(AlertSilenced),
         typeof(NotificationSuppressed), typeof(NotificationSent), typeof(NotificationFailed),
         typeof(Suppression.SilenceCreated), typeof(Suppression.SilenceApproved), typeof(Suppression.SilenceExpired),

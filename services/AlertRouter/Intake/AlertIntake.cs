@@ -15,7 +15,8 @@ public sealed class InvalidMessageException(string reason) : Exception(reason);
 /// Turns findings and health conditions into alert events. Idempotent: a finding id is linked to its alert once
 /// (in the same transaction as the alert's events), so redeliveries change nothing.
 /// </summary>
-public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time)
+public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<AlertRouterOptions> options)
 {
     public async Task DetectedAsync(DriftDetected finding, CancellationToken ct)
     {
@@ -31,15 +32,19 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
 
             var now = time.GetUtcNow();
             var clinical = AlertLabels.IsClinicalSafety(finding.Severity, finding.Kind);
-            var labels = AlertLabels.ForFinding(finding, clinical);
+            var labels = AlertLabels.ForFinding(finding, clinical, options.Value.FallbackWindow);
             var fingerprint = AlertLabels.Fingerprint(labels);
-            if (await session.LoadAsync<OpenAlert>(fingerprint, ct) is { } open)
+            // The incident of the finding's change may be resolved already (its OpenAlert gone): the change link still finds it.
+            var changeLink = string.IsNullOrWhiteSpace(finding.ChangeId) ? null
+                : await session.LoadAsync<FindingLink>(AlertLabels.ChangeKey(finding.ChangeId), ct);
+            var openId = (await session.LoadAsync<OpenAlert>(fingerprint, ct))?.AlertId ?? changeLink?.AlertId;
+            if (openId is { } existing)
             {
-                // De-duplication: the same problem again under a new finding id is one more occurrence.
-                var stream = await session.Events.FetchForWriting<Alert>(open.AlertId, ct);
+                // The same incident (change or fallback group): one more finding of it, an update, never a new page.
+                var stream = await session.Events.FetchForWriting<Alert>(existing, ct);
                 var outcome = AlertDecisions.AddOccurrence(AlertEffects.Clone(stream.Aggregate!), finding, config, now);
                 stream.AppendMany(outcome.Events.ToArray());
-                session.Insert(new FindingLink { Id = finding.FindingId, AlertId = open.AlertId });
+                session.Insert(new FindingLink { Id = finding.FindingId, AlertId = existing });
                 await session.SaveChangesAsync(ct);
                 return false;
             }
@@ -47,7 +52,8 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             var alertId = Guid.CreateVersion7();
             var events = AlertDecisions.Raise(alertId, AlertSource.Finding, labels, finding.Summary, null, finding.Severity, clinical,
                 finding, finding.DetectedAt, config, now);
-            await StartAsync(session, alertId, fingerprint, labels, events, config, now, ct, finding.FindingId);
+            string[] links = string.IsNullOrWhiteSpace(finding.ChangeId) ? [finding.FindingId] : [finding.FindingId, AlertLabels.ChangeKey(finding.ChangeId)];
+            await StartAsync(session, alertId, fingerprint, labels, events, config, now, ct, links);
             return true;
         }, ct);
 
@@ -109,7 +115,7 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             var events = AlertDecisions.Raise(Guid.CreateVersion7(), AlertSource.Health, labels,
                 $"{condition.Condition} reported by {condition.Service}{site}", condition.Description, condition.Severity, clinical,
                 null, condition.ObservedAt, config, now);
-            await StartAsync(session, ((AlertRaised)events[0]).AlertId, fingerprint, labels, events, config, now, ct, null);
+            await StartAsync(session, ((AlertRaised)events[0]).AlertId, fingerprint, labels, events, config, now, ct, []);
             return true;
         }, ct);
 
@@ -119,14 +125,15 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
         }
     }
 
-    private async Task StartAsync(IDocumentSession session, Guid alertId, string fingerprint, Dictionary<string, string> labels,
-        IReadOnlyList<object> events, RoutingConfig config, DateTimeOffset now, CancellationToken ct, string? findingId)
+    /// <summary>Starts an alert stream with its de-duplication index, links (finding ids, change key) and notification groups.</summary>
+    internal static async Task StartAsync(IDocumentSession session, Guid alertId, string fingerprint, Dictionary<string, string> labels,
+        IReadOnlyList<object> events, RoutingConfig config, DateTimeOffset now, CancellationToken ct, IReadOnlyList<string> links)
     {
         session.Events.StartStream<Alert>(alertId, events.ToArray());
         session.Insert(new OpenAlert { Id = fingerprint, AlertId = alertId });
-        if (findingId is not null)
+        foreach (var link in links)
         {
-            session.Insert(new FindingLink { Id = findingId, AlertId = alertId });
+            session.Insert(new FindingLink { Id = link, AlertId = alertId });
         }
 
         foreach (var route in RouteTree.Match(config.Root, labels))

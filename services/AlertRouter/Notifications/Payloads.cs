@@ -32,7 +32,8 @@ public sealed record AlertmanagerPayload(
 /// <summary>Builds notification content: pure functions of the alerts.</summary>
 public static class Payloads
 {
-    public static string AlertUrl(string externalUrl, Guid id) => $"{externalUrl.TrimEnd('/')}/alerts/{id}";
+    /// <summary>The incident page of the console: where a person reads the evidence and acts.</summary>
+    public static string AlertUrl(string externalUrl, Guid id) => $"{externalUrl.TrimEnd('/')}/console/incidents/{id}";
 
     /// <summary>Evidence in one line; sample sizes below <paramref name="k"/> are shown as "&lt; k".</summary>
     public static string EvidenceSummary(FindingEvidence? e, int k)

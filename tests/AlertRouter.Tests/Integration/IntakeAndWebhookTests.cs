@@ -66,7 +66,7 @@ public class IntakeAndWebhookTests(IntakeFixture fixture) : IClassFixture<Intake
         var a = payload.GetProperty("alerts")[0];
         Assert.Equal(alert.Fingerprint, a.GetProperty("fingerprint").GetString());
         Assert.Equal("error", a.GetProperty("labels").GetProperty("severity").GetString());
-        Assert.Equal($"http://alerts.test/alerts/{alert.Id}", a.GetProperty("generatorURL").GetString());
+        Assert.Equal($"http://alerts.test/console/incidents/{alert.Id}", a.GetProperty("generatorURL").GetString());
         Assert.Contains("feature:meanIntensity by wilson", a.GetProperty("annotations").GetProperty("evidence").GetString(), StringComparison.Ordinal);
 
         await Eventually.HoldsAsync(async () => (await Host.EventsAsync(alert.Id)).OfType<NotificationSent>().Any(), TimeSpan.FromSeconds(10), "the delivery is recorded");

@@ -39,6 +39,36 @@ public static class Findings
         DetectedAt = Epoch,
     };
 
+    /// <summary>A change (root-cause group) with its root finding and <paramref name="consequences"/> more members.</summary>
+    public static ChangeDetected Change(string changeId, string model = "cxr", string? site = "site-b", Severity severity = Severity.Warning,
+        FindingKind kind = FindingKind.DistributionShift, int consequences = 2, string signal = "feature:meanIntensity")
+    {
+        var scope = new Dictionary<string, string> { ["manufacturer"] = "SIEMENS" };
+        if (site is not null)
+        {
+            scope["site"] = site;
+        }
+
+        var members = new List<ChangeMember> { new($"{changeId}-root", kind, signal, scope, severity) };
+        members.AddRange(Enumerable.Range(1, consequences).Select(i =>
+            new ChangeMember($"{changeId}-c{i}", kind, i % 2 == 0 ? "feature:noiseLevel" : signal, new Dictionary<string, string> { ["sex"] = i % 2 == 0 ? "F" : "M" }, Severity.Info)));
+        return new ChangeDetected
+        {
+            ChangeId = changeId,
+            Model = new ModelRef(model, "2.3.1"),
+            Site = site,
+            RootScope = scope,
+            Kind = kind,
+            Severity = severity,
+            Summary = $"Since 2 Mar 09:00 at {site}, images from SIEMENS scanners are brighter (+1.2 SD); model sensitivity not yet known",
+            RootFindingId = members[0].FindingId,
+            Members = members,
+            EstimatedStart = Epoch.AddDays(-1),
+            AffectedEvents = 2462,
+            DetectedAt = Epoch,
+        };
+    }
+
     public static HealthConditionChanged Health(string condition, string? site, bool firing, Severity severity = Severity.Error) => new()
     {
         Condition = condition,

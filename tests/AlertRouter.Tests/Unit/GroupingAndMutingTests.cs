@@ -42,6 +42,22 @@ public class GroupingAndMutingTests
     }
 
     [Fact]
+    public void GivenNothingChanged_ThenAtMostTheBudgetedReminders_UntilTheSetChanges()
+    {
+        var g = Group();
+        var first = GroupDecisions.Flush(g, [new(A, false, false)], T0, maxRepeats: 1);
+        (g.LastSentHash, g.LastSentAt, g.NotifiedFiring, g.Repeats) = (first.Hash, T0, [.. first.NotifiedFiring], first.Repeats);
+        var reminder = GroupDecisions.Flush(g, [new(A, false, false)], T0.AddHours(4), maxRepeats: 1);
+        Assert.True(reminder.Send);
+        (g.LastSentAt, g.Repeats) = (T0.AddHours(4), reminder.Repeats);
+
+        Assert.False(GroupDecisions.Flush(g, [new(A, false, false)], T0.AddHours(8), maxRepeats: 1).Send);
+        var changed = GroupDecisions.Flush(g, [new(A, false, false), new(B, false, false)], T0.AddHours(8), maxRepeats: 1);
+        Assert.True(changed.Send);
+        Assert.Equal(0, changed.Repeats);
+    }
+
+    [Fact]
     public void GivenAResolvedAlertThatWasNotified_ThenItIsReportedOnceAndLeavesTheGroup()
     {
         var g = Group();
@@ -177,7 +193,7 @@ public class GroupingAndMutingTests
             Assert.True(a.TryGetProperty(p, out _), p);
         }
 
-        Assert.Equal($"http://x/alerts/{alert.Id}", a.GetProperty("generatorURL").GetString());
+        Assert.Equal($"http://x/console/incidents/{alert.Id}", a.GetProperty("generatorURL").GetString());
         var evidence = a.GetProperty("annotations").GetProperty("evidence").GetString()!;
         Assert.Contains("n=<11", evidence, StringComparison.Ordinal);
         Assert.DoesNotContain("n=7", evidence, StringComparison.Ordinal);

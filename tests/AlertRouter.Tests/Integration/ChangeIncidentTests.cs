@@ -1,0 +1,83 @@
+using Marten;
+using Monitoring.AlertRouter.Alerts;
+using Monitoring.AlertRouter.Tests.Support;
+using Monitoring.Contracts;
+
+namespace Monitoring.AlertRouter.Tests.Integration;
+
+public sealed class ChangeIncidentFixture : IAsyncLifetime
+{
+    public WebhookListener Listener { get; private set; } = null!;
+    public RouterHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Listener = await WebhookListener.StartAsync();
+        Host = await RouterHost.StartAsync("ar_change", Yaml.Escalation(Listener));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Listener.DisposeAsync();
+    }
+}
+
+/// <summary>The change consumers against the real RabbitMQ and PostgreSQL: one incident and one page per change.</summary>
+public class ChangeIncidentTests(ChangeIncidentFixture fixture) : IClassFixture<ChangeIncidentFixture>
+{
+    private RouterHost Host => fixture.Host;
+
+    private int Pages(Guid alertId) =>
+        fixture.Listener.Received.Count(r => r.Path.StartsWith("/level", StringComparison.Ordinal) && r.Body.Contains(alertId.ToString(), StringComparison.Ordinal));
+
+    [Fact]
+    public async Task GivenAChangeItsFindingsUpdatesAndRedeliveries_ThenOneIncidentPagedOnce()
+    {
+        var change = Findings.Change("it-chg-1", model: "change-once");
+        await Host.PublishAsync(change);
+        await Host.PublishAsync(change); // redelivery
+        foreach (var member in change.Members)
+        {
+            await Host.PublishAsync(Findings.Detected("change-once", site: "site-b", findingId: member.FindingId, signal: member.Signal) with { ChangeId = "it-chg-1", IsRootCause = member == change.Members[0] });
+        }
+
+        await Host.PublishAsync(new ChangeUpdated
+        {
+            ChangeId = "it-chg-1", Severity = Severity.Error, Summary = change.Summary, AffectedEvents = 3100, UpdatedAt = change.DetectedAt.AddHours(1),
+            Members = [.. change.Members, new ChangeMember("it-chg-1-late", FindingKind.DistributionShift, "feature:kvp", new Dictionary<string, string>(), Severity.Info)],
+        });
+        var incident = await Host.AlertAsync(a => a.ChangeId == "it-chg-1" && a.Members.Count == 4 && a.MemberEvidence.Count == 3, "the change's findings and update joined one incident");
+        await Eventually.HoldsAsync(() => Task.FromResult(Pages(incident.Id) == 1), TimeSpan.FromSeconds(30), "level 1 is paged once");
+        await Host.WaitTicksAsync();
+
+        await using var session = Host.Store.QuerySession();
+        Assert.Single(await session.Query<Alert>().Where(a => a.Model!.Id == "change-once").ToListAsync());
+        Assert.Equal(1, Pages(incident.Id));
+        Assert.Equal(3100, incident.AffectedEvents);
+        Assert.Single((await Host.EventsAsync(incident.Id)).OfType<AlertEscalated>());
+    }
+
+    [Fact]
+    public async Task GivenTwoIndependentChangesInOneDeployment_ThenTwoIncidents_AndAResolvedChangeClosesItsOwn()
+    {
+        await Host.PublishAsync(Findings.Change("it-chg-a", model: "two-changes"));
+        await Host.PublishAsync(Findings.Change("it-chg-b", model: "two-changes", signal: "study:ViewPosition"));
+        var a = await Host.AlertAsync(x => x.ChangeId == "it-chg-a", "change a opened");
+        var b = await Host.AlertAsync(x => x.ChangeId == "it-chg-b", "change b opened");
+        Assert.NotEqual(a.Id, b.Id);
+
+        await Host.PublishAsync(new ChangeResolved { ChangeId = "it-chg-a", ResolvedAt = Findings.Epoch.AddDays(1) });
+        await Host.AlertAsync(x => x.Id == a.Id && x.Status == AlertStatus.Resolved, "change a resolved its incident");
+        await using var session = Host.Store.QuerySession();
+        Assert.Equal(AlertStatus.Open, (await session.LoadAsync<Alert>(b.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task GivenAChangeUpdateForAnUnknownChange_ThenItIsDeadLetteredWithTheReason()
+    {
+        await Host.PublishAsync(new ChangeUpdated { ChangeId = "", Severity = Severity.Info, Summary = "x", Members = [], UpdatedAt = Findings.Epoch });
+        await Eventually.HoldsAsync(async () => await TestInfrastructure.QueueMessageCountAsync(Host.VirtualHost, "alert-router_error") >= 1,
+            TimeSpan.FromSeconds(30), "the invalid ChangeUpdated went to the error queue");
+    }
+}

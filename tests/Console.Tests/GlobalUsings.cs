@@ -1,0 +1,2 @@
+global using Monitoring.TestSupport;
+global using Xunit;

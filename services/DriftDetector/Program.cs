@@ -13,6 +13,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDriftApi();
+app.MapChangesApi();
 
 if (args.Contains("rebuild"))
 {

@@ -89,6 +89,16 @@ for _ in $(seq 1 240); do
   [ "${n:-0}" -gt 0 ] && [ "${a:-0}" -gt 0 ] && break
   sleep 1
 done
+# One root cause per change first (issue 11): the group the AlertRouter pages on, then every finding as evidence.
+echo "Changes (root cause first, then its consequences):"
+curl -fsS "${AUD[@]}" "http://127.0.0.1:5081/v1/changes" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    root = ", ".join(k + "=" + v for k, v in sorted(c["rootSubgroup"].items())) or "everyone"
+    print("  ROOT CAUSE [" + str(c["severity"]) + "] " + root + ": " + c["summary"])
+    print("    estimated start " + str(c.get("estimatedStart")) + ", detected " + c["detectedAt"] + ", "
+          + str(len(c["members"]) - 1) + " consequence(s), status " + c["status"])
+' || echo "  (no change resource answered)"
 curl -fsS "${AUD[@]}" "http://127.0.0.1:5081/v1/findings" | python3 tools/demo/summarize.py findings
 say "6/6 alerts, escalation and what the humans were sent"
 info "waiting up to 150 s for an escalation (demo routing escalates unacknowledged alerts after 60 s)"
@@ -102,6 +112,7 @@ python3 tools/demo/summarize.py notifications "$DEMO/notifications.ndjson" "$DEM
 cat <<EOF
 
 Where to look (API keys: dev-oncall-key, dev-safety-key, dev-auditor-key, dev-admin-key in header X-Api-Key):
+  changes       curl -H 'X-Api-Key: dev-auditor-key' http://127.0.0.1:5081/v1/changes
   findings      curl -H 'X-Api-Key: dev-auditor-key' http://127.0.0.1:5081/v1/findings
   state         curl -H 'X-Api-Key: dev-auditor-key' http://127.0.0.1:5081/v1/deployments
   alerts        curl -H 'X-Api-Key: dev-auditor-key' http://127.0.0.1:5082/alerts

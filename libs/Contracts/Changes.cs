@@ -80,6 +80,12 @@ public sealed record ChangeUpdated
 
     /// <summary>Event time of the update.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The finding that names the root cause now (it can move to a narrower scope as members arrive), when known.</summary>
+    public string? RootFindingId { get; init; }
+
+    /// <summary>The root scope now, attribute → value, when known.</summary>
+    public IReadOnlyDictionary<string, string>? RootScope { get; init; }
 }
 
 /// <summary>Every member of the change resolved by the policy's recovery rule.</summary>

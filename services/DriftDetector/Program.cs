@@ -15,6 +15,7 @@ app.MapDefaultEndpoints();
 app.MapDriftApi();
 app.MapDriftAudit();
 app.MapEvidenceApi();
+app.MapChangesApi();
 
 if (args.Contains("rebuild"))
 {

@@ -25,19 +25,27 @@ internal sealed partial class DeploymentRuntime
                     : r.Effect >= r.MinEffect ? Outcome.Detected : r.Effect < r.MinEffect / 2 ? Outcome.Clear : Outcome.Inconclusive);
             var key = TrackerKey(r);
             var evidence = r.Insufficient ? null : Evidence(r, window);
-            var openId = Track(key, r, outcome, evidence, window, sequence);
+            // With the sequential monitors on, a window test is evidence of what changed, not a gate: only the rows that are
+            // evidence of harm by themselves (floors judged on the upper bound, the fairness gap's lower bound) open findings.
+            var opens = P.Thresholds.WindowFindings || !P.Sequential.Monitors || IsHarmEvidence(r);
+            var openId = opens ? Track(key, r, outcome, evidence, window, sequence) : null;
             if (recordStatus)
             {
                 State.Status[key] = new SignalStatus
                 {
                     Scope = r.Scope, Signal = r.Signal, Method = r.Method, Kind = r.Kind,
-                    State = r.Insufficient ? "insufficient-evidence" : outcome switch { Outcome.Detected => "detected", Outcome.Clear => "ok", _ => "inconclusive" },
+                    State = r.Insufficient ? "insufficient-evidence" : outcome switch
+                    {
+                        Outcome.Detected => "detected", Outcome.Clear => "ok", Outcome.NotDemonstrated => "not-demonstrated", _ => "inconclusive",
+                    },
                     Statistic = r.Insufficient ? null : r.Statistic, PValue = r.P, AdjustedPValue = r.AdjustedP, EffectSize = r.Insufficient ? null : r.Effect,
                     Interval = r.Interval, Threshold = r.Threshold, ReferenceSize = r.ReferenceSize, CurrentSize = r.CurrentSize, Window = window, OpenFindingId = openId,
                 };
             }
         }
     }
+
+    private static bool IsHarmEvidence(Row r) => r.Method is "wilson-floor" or "delong-floor" or "cbpe" or "equalized-odds";
 
     private FindingEvidence Evidence(Row r, WindowBounds window) => new()
     {
@@ -77,8 +85,11 @@ internal sealed partial class DeploymentRuntime
                     t.OpenFindingId = Detector.FindingId(State.Key, key, sequence);
                     t.Occurrences = 1;
                     var (site, subgroup) = Describe(r.Scope);
+                    var (changeId, isRoot) = changes.Attach(new Changes.ChangeCandidate(t.OpenFindingId, r.Kind, r.Signal, r.Scope, severity,
+                        r.Effect, r.CurrentSize, window.FirstEventTime, window.LastEventTime), sequence);
                     emitted.Add(new FindingOpened(t.OpenFindingId, State.Key, r.Kind, severity, State.Model, site, subgroup, r.Scope,
-                        Summary(r), evidence!, window.LastEventTime, sequence));
+                        Summary(r), evidence!, window.LastEventTime, sequence, changeId, isRoot));
+                    changes.Flush();
                 }
 
                 break;
@@ -95,6 +106,7 @@ internal sealed partial class DeploymentRuntime
                 if (t.ConsecutiveClear >= (r.ResolveAfter ?? P.Thresholds.ResolveAfter))
                 {
                     emitted.Add(new FindingResolved(t.OpenFindingId, t.LastEvidence!, window.LastEventTime, "recovered", sequence));
+                    changes.Resolved(t.OpenFindingId, window.LastEventTime, sequence);
                     State.Trackers.Remove(key);
                     return null;
                 }

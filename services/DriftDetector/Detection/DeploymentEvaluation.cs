@@ -165,20 +165,42 @@ internal sealed partial class DeploymentRuntime
                     }
 
                     closed.Estimates[$"{scope}|{label}|{metric}"] = value;
-                    var n = (long)Math.Round(denominator);
-                    var interval = Proportions.Wilson((long)Math.Round(value * n), n, P.Performance.Confidence);
+                    var interval = CbpeInterval(value, denominator, li, metric);
                     var floor = P.Performance.Floors.TryGetValue(metric, out var f) ? f : (double?)null;
                     rows.Add(new Row
                     {
                         Kind = FindingKind.EstimatedPerformanceDecay, Scope = scope, Signal = signal, Method = "cbpe", Statistic = value, Effect = floor is null ? 0 : floor.Value - value,
-                        Interval = new Interval(interval.Lower, interval.Upper, interval.Level), Threshold = floor, ReferenceSize = PairsOf(State.Reference.Late, 0, li), CurrentSize = scores.Count,
-                        Fixed = floor is null ? Outcome.Clear : interval.Lower < floor ? Outcome.Detected : Outcome.Clear, Verb = "is estimated below its floor",
+                        Interval = interval, Threshold = floor, ReferenceSize = PairsOf(State.Reference.Late, 0, li), CurrentSize = scores.Count,
+                        Fixed = floor is null ? Outcome.Clear : FloorOutcome(interval, floor.Value), Verb = "is estimated below its floor",
                     });
                 }
             }
         }
 
         Decide(rows, window.Bounds.ToContract(), sequence);
+    }
+
+    /// <summary>
+    /// Floors are tested as H0: metric ≥ floor. Evidence of harm (a finding) only when the whole interval is below the floor;
+    /// an interval that straddles it is "not demonstrated" (shown, never a finding); above it, clear.
+    /// </summary>
+    internal static Outcome FloorOutcome(Interval interval, double floor) =>
+        interval.Upper < floor ? Outcome.Detected : interval.Lower >= floor ? Outcome.Clear : Outcome.NotDemonstrated;
+
+    /// <summary>
+    /// Interval of a CBPE estimate that includes the calibration's own sampling error: the calibrator was fitted on the
+    /// reference's labelled cases, so besides the window's binomial variance p(1−p)/n the estimate carries about
+    /// p(1−p)/n_ref from the reference's positives (sensitivity) or negatives (specificity); normal interval, clipped to [0, 1]
+    /// (delta-method approximation of the bootstrap over the reference's labelled cases).
+    /// </summary>
+    private Interval CbpeInterval(double value, double denominator, int li, string metric)
+    {
+        var late = State.Reference.Late.Count > 0 ? State.Reference.Late[0].Labels[li] : null;
+        double nRef = late is null ? 1 : metric == "sensitivity" ? late.TruePositives + late.FalseNegatives : late.TrueNegatives + late.FalsePositives;
+        var variance = value * (1 - value) * (1 / Math.Max(denominator, 1) + 1 / Math.Max(nRef, 1));
+        var z = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (1 - P.Performance.Confidence) / 2);
+        var half = z * Math.Sqrt(variance);
+        return new Interval(Math.Max(0, value - half), Math.Min(1, value + half), P.Performance.Confidence);
     }
 
     private static long PairsOf(List<LateAccumulator> late, int si, int li) => si < late.Count ? late[si].Labels[li].Scores.Count : 0;
@@ -239,7 +261,7 @@ internal sealed partial class DeploymentRuntime
                         perf.Add(new Row
                         {
                             Kind = FindingKind.PerformanceDecay, Scope = scope, Signal = signal, Method = "wilson-floor", Statistic = est.Value, Interval = interval, Threshold = floor,
-                            Effect = floor - est.Value, ReferenceSize = nr, CurrentSize = n, Fixed = est.Lower < floor ? Outcome.Detected : Outcome.Clear, Verb = "fell below its floor",
+                            Effect = floor - est.Value, ReferenceSize = nr, CurrentSize = n, Fixed = FloorOutcome(interval, floor), Verb = "fell below its floor",
                         });
                     }
 
@@ -345,7 +367,7 @@ internal sealed partial class DeploymentRuntime
             {
                 Kind = FindingKind.PerformanceDecay, Scope = scope, Signal = signal, Method = "delong-floor", Statistic = current.Auc, Interval = interval, Threshold = floor,
                 Effect = floor - current.Auc, ReferenceSize = refAcc?.Truth.Count ?? 0, CurrentSize = truth.Count,
-                Fixed = current.Interval.Lower < floor ? Outcome.Detected : Outcome.Clear, Verb = "fell below its floor",
+                Fixed = FloorOutcome(interval, floor), Verb = "fell below its floor",
             });
         }
 

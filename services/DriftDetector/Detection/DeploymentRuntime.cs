@@ -6,7 +6,7 @@ using Monitoring.Statistics;
 namespace Monitoring.DriftDetector.Detection;
 
 /// <summary>Outcome of one evaluation for a finding's lifecycle.</summary>
-internal enum Outcome { Detected, Clear, Inconclusive }
+internal enum Outcome { Detected, Clear, Inconclusive, NotDemonstrated }
 
 /// <summary>One evaluated (subgroup, signal, method) row before the decision.</summary>
 internal sealed class Row
@@ -43,6 +43,8 @@ internal sealed partial class DeploymentRuntime
     private readonly string[] groupValues = new string[8];
     private readonly Dictionary<(int Scope, int Slot), SortedSample> sortedReference = [];
     private double? sequentialThreshold;
+    private readonly Changes.ChangeTracker changes;
+    private readonly Monitors.MonitorBank monitors;
 
     public DeploymentRuntime(DeploymentState state, CompiledPolicy policy, List<object> emitted)
     {
@@ -61,6 +63,8 @@ internal sealed partial class DeploymentRuntime
             }
         }
 
+        changes = new Changes.ChangeTracker(state, emitted);
+        monitors = new Monitors.MonitorBank(state, policy, new Monitors.MonitorFindings(state, policy, emitted, changes));
         while (state.Sequential.Count < policy.Sequential.Count)
         {
             state.Sequential.Add(new SequentialState { Signal = policy.Sequential[state.Sequential.Count].Name });
@@ -99,6 +103,16 @@ internal sealed partial class DeploymentRuntime
                 {
                     emitted.Add(new FindingResolved(t.OpenFindingId, t.LastEvidence, t.LastEvidence.Window.LastEventTime, "policy-replaced", sequence));
                 }
+            }
+
+            foreach (var (_, f) in previous.Monitors.Open.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                emitted.Add(new FindingResolved(f.FindingId, f.Evidence!, f.Evidence!.Window.LastEventTime, "policy-replaced", sequence));
+            }
+
+            foreach (var c in previous.Changes)
+            {
+                emitted.Add(new ChangeClosed(c.Id, c.LastDetectedAt, sequence));
             }
         }
 
@@ -160,6 +174,7 @@ internal sealed partial class DeploymentRuntime
             if (!reference.Frozen)
             {
                 Accumulate(reference.Scopes, "ref", P.Reference.MaxSample, e);
+                monitors.CountReference(scopes, e);
                 reference.Bounds.Add(sequence, e.OccurredAt);
                 if (P.Reference.Kind == "first-events" && reference.Bounds.Count >= P.Reference.Count) Freeze();
                 return;
@@ -175,6 +190,7 @@ internal sealed partial class DeploymentRuntime
 
         Accumulate(current.Scopes, "w" + current.Index, P.Window.MaxSample, e);
         current.Bounds.Add(sequence, e.OccurredAt);
+        monitors.Observe(scopes, numericValues, categoricalValues, e, sequence);
         Sequential(sequence, e);
         if (P.Window.Count > 0 && current.Bounds.Count >= P.Window.Count)
         {
@@ -183,8 +199,14 @@ internal sealed partial class DeploymentRuntime
     }
 
     /// <summary>Ground truth for an inference at <paramref name="inferenceSequence"/>: attributed to the window that held the inference.</summary>
-    public void OnLabel(long inferenceSequence, InferenceRecorded e, IReadOnlyList<string> labels)
+    public void OnLabel(long inferenceSequence, InferenceRecorded e, IReadOnlyList<string> labels, long sequence, DateTimeOffset time)
     {
+        if (monitors.Active && inferenceSequence > State.Reference.Bounds.LastSequence)
+        {
+            ResolveScopes(e);
+            monitors.ObserveLabel(scopes, e, labels, sequence, time);
+        }
+
         if (Policy.Labels.Count == 0 || LateFor(inferenceSequence, e) is not { } late) return;
         foreach (var si in scopes)
         {
@@ -252,6 +274,8 @@ internal sealed partial class DeploymentRuntime
             reference.Means[i] = values.Count > 0 ? values.Average() : 0;
             reference.StandardDeviations[i] = SignalTests.StandardDeviation(span);
         }
+
+        monitors.Create();
     }
 
     private void ExtractValues(InferenceRecorded e)

@@ -69,7 +69,7 @@ internal sealed partial class Detector
             foreach (var item in pending)
             {
                 if (rt is null) continue;
-                if (item.Labels is not null) rt.OnLabel(sequence, e, item.Labels);
+                if (item.Labels is not null) rt.OnLabel(sequence, e, item.Labels, sequence, e.OccurredAt);
                 if (item.Action is { } a) rt.OnFeedback(sequence, e, a);
             }
         }
@@ -89,7 +89,7 @@ internal sealed partial class Detector
         if (Runtime(inference.Inference.Model.Id, inference.Inference.Model.Version, inference.Inference.Site, sequence) is { } rt)
         {
             dirty.Add(rt.State.Key);
-            rt.OnLabel(inference.Sequence, inference.Inference, g.Labels);
+            rt.OnLabel(inference.Sequence, inference.Inference, g.Labels, sequence, g.RecordedAt);
         }
     }
 

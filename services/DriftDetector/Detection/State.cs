@@ -53,6 +53,12 @@ internal sealed class DeploymentState
     public Dictionary<string, TrackerState> Trackers { get; set; } = new(StringComparer.Ordinal);
     public Dictionary<string, SignalStatus> Status { get; set; } = new(StringComparer.Ordinal);
     public List<SequentialState> Sequential { get; set; } = [];
+
+    /// <summary>The sequential per-subgroup monitors (created when the reference freezes).</summary>
+    public Monitors.MonitorBankState Monitors { get; set; } = new();
+
+    /// <summary>Open root-cause groups.</summary>
+    public List<Changes.ChangeState> Changes { get; set; } = [];
 }
 
 /// <summary>Accumulators for the reference profile.</summary>
@@ -252,7 +258,10 @@ internal sealed class SignalStatus
     public string Method { get; set; } = "";
     public FindingKind Kind { get; set; }
 
-    /// <summary><c>ok</c>, <c>detected</c>, <c>inconclusive</c> or <c>insufficient-evidence</c>.</summary>
+    /// <summary>
+    /// <c>ok</c>, <c>detected</c>, <c>inconclusive</c>, <c>insufficient-evidence</c>, or for floors <c>not-demonstrated</c> (the
+    /// interval straddles the floor: no evidence of harm, none of safety either; never a finding).
+    /// </summary>
     public string State { get; set; } = "";
     public double? Statistic { get; set; }
     public double? PValue { get; set; }

@@ -5,11 +5,16 @@ namespace Monitoring.DriftDetector.Findings;
 // Stored events of the DriftDetector's own streams (schema "drift"). Private to this service: the integration
 // messages DriftDetected / DriftUpdated / DriftResolved in libs/Contracts are mapped from these at the boundary.
 
-/// <summary>A finding opened. Stream key: the finding id.</summary>
+/// <summary>
+/// A finding opened. Stream key: the finding id. <paramref name="ChangeId"/> / <paramref name="IsRootCause"/>: the root-cause
+/// group it joined and whether it named the root when it opened (null/false in streams written before changes existed).
+/// <paramref name="DetectedAt"/> is the event time of the event that decided it; the evidence window starts at the
+/// estimated start of the change (the monitor's excursion) or at the window's first event.
+/// </summary>
 public sealed record FindingOpened(
     string FindingId, string Deployment, FindingKind Kind, Severity Severity, ModelRef Model, string? Site,
     IReadOnlyDictionary<string, string> Subgroup, string Scope, string Summary, FindingEvidence Evidence,
-    DateTimeOffset DetectedAt, long IngestSequence);
+    DateTimeOffset DetectedAt, long IngestSequence, string? ChangeId = null, bool IsRootCause = false);
 
 /// <summary>New confirming evidence for an open finding.</summary>
 public sealed record FindingUpdated(

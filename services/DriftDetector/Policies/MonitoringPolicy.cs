@@ -162,6 +162,14 @@ public sealed class ThresholdSpec
 
     /// <summary>An evaluation is "clear" only when its adjusted p-value is at least this (between alpha and this: no change).</summary>
     public double ResolveAlpha { get; set; } = 0.05;
+
+    /// <summary>
+    /// Whether the window tests (distribution comparisons, reference comparisons of realized performance, label prevalence,
+    /// reader overrides, the batch CUSUM) open findings themselves. Default false: the sequential monitors decide <i>when</i>
+    /// (one false-alarm budget for the deployment) and the window tests are the evidence of <i>what</i> changed (status
+    /// view, metrics). True restores the behaviour before the monitors (each window family at <see cref="Alpha"/>).
+    /// </summary>
+    public bool WindowFindings { get; set; }
 }
 
 /// <summary>Performance, CBPE and fairness settings.</summary>
@@ -182,7 +190,11 @@ public sealed class PerformanceSpec
     /// <summary>Confidence level of the intervals.</summary>
     public double Confidence { get; set; } = 0.95;
 
-    /// <summary>Floors judged on the lower confidence bound: sensitivity, specificity, auroc.</summary>
+    /// <summary>
+    /// Floors (sensitivity, specificity, auroc), tested as H0: metric ≥ floor: a finding only when the UPPER confidence bound is
+    /// below the floor (evidence of harm); an interval that straddles the floor is the state <c>not-demonstrated</c>, shown
+    /// in the status view and metrics, never a finding.
+    /// </summary>
     public Dictionary<string, double> Floors { get; set; } = [];
 
     /// <summary>Family-wise level of the reference comparisons of one maturity evaluation (after <c>thresholds.correction</c>).</summary>
@@ -221,4 +233,48 @@ public sealed class SequentialSpec
 
     /// <summary>Batches without alarm before an abrupt-change finding resolves.</summary>
     public int ResolveAfterBatches { get; set; } = 40;
+
+    /// <summary>
+    /// Sequential, window-free monitors per (subgroup, signal), updated with every event: CUSUM on reference normal scores of
+    /// each numeric signal, Bernoulli CUSUMs on each category share and on categories absent from the reference (new groups),
+    /// Bernoulli CUSUMs on labelled outcomes (missed positives, false positives). They open the findings.
+    /// </summary>
+    public bool Monitors { get; set; } = true;
+
+    /// <summary>Expected false alarms per deployment-year (one model@version, all its sites, 365 days of event time), split over every monitor.</summary>
+    public double FalseAlarmsPerYear { get; set; } = 0.5;
+
+    /// <summary>Shift the numeric monitors are designed for, in reference standard deviations per event (CUSUM k = shift / 2).</summary>
+    public double DesignShift { get; set; } = 1.0;
+
+    /// <summary>Odds ratio a category-share monitor is designed for (up: odds × r, down: odds / r).</summary>
+    public double OddsRatio { get; set; } = 2.0;
+
+    /// <summary>Share at which a subgroup value or category absent from the reference becomes a finding (p₀ = 1/(reference count + 1)).</summary>
+    public double NewGroupShare { get; set; } = 0.05;
+
+    /// <summary>Absolute rise of the miss rate (1 − sensitivity) or false-positive rate (1 − specificity) the outcome monitors are designed for.</summary>
+    public double DesignDrop { get; set; } = 0.10;
+
+    /// <summary>Probability over the reference sample that a numeric monitor's in-control run length reaches its target (Gandy &amp; Kvaløy 2013).</summary>
+    public double Guarantee { get; set; } = 0.9;
+
+    /// <summary>
+    /// The same for the outcome monitors' baseline (its upper bound at this level is the in-control rate). Higher than
+    /// <see cref="Guarantee"/>: a subgroup's baseline rests on a few hundred labelled cases and a self-starting chart does not
+    /// refresh it during an excursion, so a low baseline turns into a slow false alarm (seen at 0.9 in 120-day null runs).
+    /// </summary>
+    public double OutcomeGuarantee { get; set; } = 0.99;
+
+    /// <summary>Errors in the monitor settings (field: reason), for the policy loader.</summary>
+    public IEnumerable<string> ValidateMonitors()
+    {
+        if (!(FalseAlarmsPerYear > 0)) yield return "sequential.falseAlarmsPerYear: must be positive";
+        if (!(DesignShift > 0)) yield return "sequential.designShift: must be positive";
+        if (!(OddsRatio > 1)) yield return "sequential.oddsRatio: must be greater than 1";
+        if (!(NewGroupShare is > 0 and < 1)) yield return "sequential.newGroupShare: must be in (0, 1)";
+        if (!(DesignDrop is > 0 and < 1)) yield return "sequential.designDrop: must be in (0, 1)";
+        if (!(Guarantee is >= 0.5 and < 1)) yield return "sequential.guarantee: must be in [0.5, 1)";
+        if (!(OutcomeGuarantee is >= 0.5 and < 1)) yield return "sequential.outcomeGuarantee: must be in [0.5, 1)";
+    }
 }

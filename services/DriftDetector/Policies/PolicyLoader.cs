@@ -271,6 +271,7 @@ public static class PolicyLoader
         if (!(p.Sequential.Shift > 0)) e.Add("sequential.shift: must be positive");
         if (!(p.Sequential.TargetRunLength >= 10)) e.Add("sequential.targetRunLength: must be at least 10");
         if (p.Sequential.ResolveAfterBatches < 1) e.Add("sequential.resolveAfterBatches: must be at least 1");
+        e.AddRange(p.Sequential.ValidateMonitors());
         if (p.Signals.Embedding.Sample < 10) e.Add("signals.embedding.sample: must be at least 10");
         if (p.Signals.Embedding.Permutations < 10) e.Add("signals.embedding.permutations: must be at least 10");
         foreach (var (kind, sev) in p.Severity)

@@ -13,7 +13,8 @@ namespace Monitoring.DriftDetector.Publishing;
 
 /// <summary>
 /// Subscription on the detector's own store that publishes committed finding events to RabbitMQ as <see cref="DriftDetected"/>,
-/// <see cref="DriftUpdated"/> and <see cref="DriftResolved"/>. At least once: the ledger row of a message is committed with the
+/// <see cref="DriftUpdated"/> and <see cref="DriftResolved"/>, and root-cause groups as <see cref="ChangeDetected"/>,
+/// <see cref="ChangeUpdated"/> and <see cref="ChangeResolved"/> (same ledger and deterministic ids). At least once: the ledger row of a message is committed with the
 /// subscription's progress after the broker confirmed it, so a crash in between publishes it again with the same deterministic
 /// MessageId and the same FindingId; consumers de-duplicate on either.
 /// </summary>
@@ -29,6 +30,9 @@ internal sealed class FindingPublisher : SubscriptionBase
         IncludeType<FindingOpened>();
         IncludeType<FindingUpdated>();
         IncludeType<FindingResolved>();
+        IncludeType<ChangeOpened>();
+        IncludeType<ChangeRevised>();
+        IncludeType<ChangeClosed>();
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
@@ -55,6 +59,15 @@ internal sealed class FindingPublisher : SubscriptionBase
                     await bus.Publish(new DriftResolved { FindingId = r.FindingId, Evidence = r.Evidence, ResolvedAt = r.ResolvedAt },
                         ctx => ctx.MessageId = messageId, cancellationToken);
                     break;
+                case ChangeOpened c:
+                    await bus.Publish(ToContract(c), ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
+                case ChangeRevised c:
+                    await bus.Publish(ToContract(c), ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
+                case ChangeClosed c:
+                    await bus.Publish(new ChangeResolved { ChangeId = c.ChangeId, ResolvedAt = c.ResolvedAt }, ctx => ctx.MessageId = messageId, cancellationToken);
+                    break;
             }
 
             operations.Store(new PublishedMessage { Id = id! });
@@ -66,7 +79,19 @@ internal sealed class FindingPublisher : SubscriptionBase
     internal static DriftDetected ToContract(FindingOpened o) => new()
     {
         FindingId = o.FindingId, Kind = o.Kind, Severity = o.Severity, Model = o.Model, Site = o.Site, Subgroup = o.Subgroup,
-        Summary = o.Summary, Evidence = o.Evidence, DetectedAt = o.DetectedAt,
+        Summary = o.Summary, Evidence = o.Evidence, DetectedAt = o.DetectedAt, ChangeId = o.ChangeId, IsRootCause = o.IsRootCause,
+    };
+
+    internal static ChangeDetected ToContract(ChangeOpened c) => new()
+    {
+        ChangeId = c.ChangeId, Model = c.Model, Site = c.Site, RootScope = c.RootSubgroup, Kind = c.Kind, Severity = c.Severity, Summary = c.Summary,
+        RootFindingId = c.RootFindingId, Members = c.Members, EstimatedStart = c.EstimatedStart, AffectedEvents = c.AffectedEvents, DetectedAt = c.DetectedAt,
+    };
+
+    internal static ChangeUpdated ToContract(ChangeRevised c) => new()
+    {
+        ChangeId = c.ChangeId, Severity = c.Severity, Summary = c.Summary, Members = c.Members, AffectedEvents = c.AffectedEvents, UpdatedAt = c.UpdatedAt,
+        RootFindingId = c.RootFindingId, RootScope = c.RootSubgroup,
     };
 
     /// <summary>Deterministic message id (a GUID from SHA-256 of finding id, message type and occurrence).</summary>
@@ -75,6 +100,9 @@ internal sealed class FindingPublisher : SubscriptionBase
         FindingOpened o => DeterministicGuid(o.FindingId + "|detected"),
         FindingUpdated u => DeterministicGuid($"{u.FindingId}|updated|{u.Occurrences}"),
         FindingResolved r => DeterministicGuid(r.FindingId + "|resolved"),
+        ChangeOpened c => DeterministicGuid(c.ChangeId + "|change-detected"),
+        ChangeRevised c => DeterministicGuid($"{c.ChangeId}|change-updated|{c.Revision}"),
+        ChangeClosed c => DeterministicGuid(c.ChangeId + "|change-resolved"),
         _ => null,
     };
 

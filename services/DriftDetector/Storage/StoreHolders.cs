@@ -55,8 +55,9 @@ internal sealed class DriftStore(DocumentStore store, NpgsqlDataSource dataSourc
         await using var tx = await conn.BeginTransactionAsync(ct);
         foreach (var sql in new[]
         {
-            $"delete from \"{Schema}\".mt_events where stream_id like 'finding:%' or stream_id like 'reconciliation:%'",
-            $"delete from \"{Schema}\".mt_streams where id like 'finding:%' or id like 'reconciliation:%'",
+            $"delete from \"{Schema}\".mt_events where stream_id like 'finding:%' or stream_id like 'reconciliation:%' or stream_id like 'change:%'",
+            $"delete from \"{Schema}\".mt_streams where id like 'finding:%' or id like 'reconciliation:%' or id like 'change:%'",
+            $"delete from \"{Schema}\".mt_doc_changeview",
             $"delete from \"{Schema}\".mt_doc_detectorcheckpoint",
             $"delete from \"{Schema}\".mt_doc_findingsprogress",
             $"delete from \"{Schema}\".mt_doc_deploymentsnapshot",

@@ -45,6 +45,10 @@ internal static class Stores
         opts.Events.AddEventType<FindingResolved>();
         opts.Events.AddEventType<PerformanceReconciled>();
         opts.Events.AddEventType<PolicyActivated>();
+        opts.Events.AddEventType<ChangeOpened>();
+        opts.Events.AddEventType<ChangeRevised>();
+        opts.Events.AddEventType<ChangeClosed>();
+        opts.Schema.For<Publishing.ChangeView>().Identity(x => x.Id).Index(x => x.Deployment).Index(x => x.Status);
         opts.Events.UseListenNotifyForEventAppends = true; // finding appends wake the publisher at once (see IngestStoreShape)
         opts.Schema.For<DetectorCheckpoint>().Identity(x => x.Id);
         opts.Schema.For<FindingsProgress>().Identity(x => x.Id);

@@ -374,6 +374,7 @@ internal sealed class DetectorRunner(
         }
 
         foreach (var v in views.Values) session.Store(v);
+        await Publishing.ChangeStore.AppendAsync(session, emitted, ct);
         var touched = views.Values.Select(v => v.Deployment).ToHashSet(StringComparer.Ordinal);
         foreach (var p in emitted.OfType<PerformanceReconciled>()) touched.Add(p.Deployment);
         return touched;

@@ -19,6 +19,8 @@ internal sealed class DriftMetrics
     private static readonly Gauge AdjustedPValue = Metrics.CreateGauge("drift_signal_adjusted_p_value", "Latest p-value after the policy's multiple-testing correction.", SignalLabels);
     private static readonly Gauge Performance = Metrics.CreateGauge("drift_subgroup_performance", "Subgroup performance (realized or CBPE-estimated) with interval bounds.",
         ["model", "site", "subgroup", "metric", "method", "bound"]);
+    private static readonly Gauge NotDemonstrated = Metrics.CreateGauge("drift_floor_not_demonstrated",
+        "1 when a floor's interval straddles it (no evidence of harm, none of safety: never a finding), else 0.", SignalLabels);
     private static readonly Counter Opened = Metrics.CreateCounter("drift_findings_opened_total", "Findings opened.", ["model", "kind", "severity"]);
     private static readonly Counter Resolved = Metrics.CreateCounter("drift_findings_resolved_total", "Findings resolved.", ["model", "kind"]);
     private static readonly Gauge Lag = Metrics.CreateGauge("drift_subscription_lag_events", "Events in the Ingest store not yet applied by the detector.");
@@ -50,6 +52,7 @@ internal sealed class DriftMetrics
             string[] labels = [model, site ?? "*", subgroupLabel, s.Signal, s.Method];
             if (s.Kind is FindingKind.PerformanceDecay or FindingKind.EstimatedPerformanceDecay && s.Method is "wilson-floor" or "delong-floor" or "cbpe")
             {
+                NotDemonstrated.WithLabels(labels).Set(s.State == "not-demonstrated" ? 1 : 0);
                 Performance.WithLabels(model, site ?? "*", subgroupLabel, s.Signal, s.Method, "value").Set(s.Statistic.Value);
                 if (s.Interval is { } i)
                 {

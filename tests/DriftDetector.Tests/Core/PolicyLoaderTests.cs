@@ -20,7 +20,7 @@ public sealed class PolicyLoaderTests
         // Sensitivity is judged against the reference, not by a floor (one floor per metric cannot suit every label).
         Assert.False(loaded.Policy.Performance.Floors.ContainsKey("sensitivity"));
         Assert.Equal(0.70, loaded.Policy.Performance.Floors["auroc"]);
-        Assert.Equal([["sex", "ageBand"]], loaded.Policy.Subgroups.Intersections);
+        Assert.Equal([["sex", "ageBand"], ["site", "manufacturer"]], loaded.Policy.Subgroups.Intersections);
         Assert.Equal(64, loaded.Hash.Length);
     }
 

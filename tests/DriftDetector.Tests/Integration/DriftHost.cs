@@ -48,7 +48,7 @@ public sealed class DriftEnvironment : IAsyncLifetime
         {
             HostName = TestInfrastructure.RabbitHost, VirtualHost = VirtualHost, UserName = TestInfrastructure.RabbitUser, Password = TestInfrastructure.RabbitPassword,
         }.CreateConnectionAsync();
-        foreach (var type in new[] { "DriftDetected", "DriftUpdated", "DriftResolved", "HealthConditionChanged" })
+        foreach (var type in new[] { "DriftDetected", "DriftUpdated", "DriftResolved", "HealthConditionChanged", "ChangeDetected" })
         {
             await using var channel = await rabbit.CreateChannelAsync();
             var exchange = "Monitoring.Contracts:" + type;

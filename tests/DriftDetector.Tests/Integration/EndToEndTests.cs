@@ -27,7 +27,18 @@ public sealed class EndToEndTests(DriftEnvironment env) : IClassFixture<DriftEnv
         var published = await env.TakeAsync("DriftDetected", m => m.GetProperty("findingId").GetString() == shift.Id, TimeSpan.FromSeconds(30));
         Assert.Equal("distribution-shift", published.GetProperty("kind").GetString());
         Assert.Equal("B", published.GetProperty("site").GetString());
-        Assert.Equal("ks", published.GetProperty("evidence").GetProperty("method").GetString());
+        Assert.Equal("cusum", published.GetProperty("evidence").GetProperty("method").GetString());
+
+        // One change, its root cause site=B, published once and served by the change resource.
+        var changeId = published.GetProperty("changeId").GetString()!;
+        Assert.True(published.GetProperty("isRootCause").GetBoolean());
+        var change = await env.TakeAsync("ChangeDetected", m => m.GetProperty("changeId").GetString() == changeId, TimeSpan.FromSeconds(30));
+        Assert.Equal("B", change.GetProperty("rootScope").GetProperty("site").GetString());
+        Assert.Equal(shift.Id, change.GetProperty("rootFindingId").GetString());
+        var changes = await host.GetAsync<JsonElement>("/v1/changes?deployment=cxr-triage@2.3.1");
+        Assert.Contains(changes.EnumerateArray(), c => c.GetProperty("id").GetString() == changeId && c.GetProperty("rootScope").GetString() == "site=B");
+        var changeDetail = await host.GetAsync<JsonElement>($"/v1/changes/{changeId}");
+        Assert.Equal("change_opened", changeDetail.GetProperty("history")[0].GetProperty("type").GetString());
 
         var detail = await host.GetAsync<JsonElement>($"/v1/findings/{shift.Id}");
         Assert.Equal("finding_opened", detail.GetProperty("history")[0].GetProperty("type").GetString());

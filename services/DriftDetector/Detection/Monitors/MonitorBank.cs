@@ -1,0 +1,151 @@
+using Monitoring.Contracts;
+using Monitoring.Statistics;
+
+namespace Monitoring.DriftDetector.Detection.Monitors;
+
+/// <summary>
+/// A family of sequential monitors (numeric signals, category shares, labelled outcomes): its cells share one part of the
+/// deployment's false-alarm budget. Adding a family = one class behind this interface, registered in <see cref="MonitorBank"/>.
+/// </summary>
+internal interface IMonitorFamily
+{
+    /// <summary>Active cells (each gets an equal part of the family's budget).</summary>
+    int CountCells(MonitorBank bank);
+
+    /// <summary>Builds the family's tables (thresholds, increments) once the budget share per cell is known.</summary>
+    void Compile(MonitorBank bank, double sharePerCell);
+}
+
+/// <summary>
+/// The sequential monitors of one deployment: created when the reference freezes, updated with every inference and every
+/// labelled case, one false-alarm budget (<c>sequential.falseAlarmsPerYear</c>) split equally between the families present and
+/// equally between the cells of a family (union bound). Alarms go to <see cref="MonitorFindings"/>.
+/// </summary>
+internal sealed class MonitorBank
+{
+    private readonly NumericFamily numeric;
+    private readonly CategoryFamily categories;
+    private readonly OutcomeFamily outcomes;
+    private bool compiled;
+
+    public MonitorBank(DeploymentState deployment, CompiledPolicy policy, MonitorFindings findings)
+    {
+        Deployment = deployment;
+        Policy = policy;
+        Findings = findings;
+        Attributes = policy.Groups.Where(g => g.Attributes.Length == 1).Select(g => g.Attributes[0]).ToArray();
+        AttributeValues = new string?[Attributes.Length];
+        numeric = new NumericFamily(this);
+        categories = new CategoryFamily(this);
+        outcomes = new OutcomeFamily(this);
+    }
+
+    public DeploymentState Deployment { get; }
+    public MonitorBankState State => Deployment.Monitors;
+    public CompiledPolicy Policy { get; }
+    public MonitorFindings Findings { get; }
+    public Policies.SequentialSpec Spec => Policy.Policy.Sequential;
+
+    /// <summary>Subgroup attributes monitored as categories (new values, patient mix) in every scope that does not fix them.</summary>
+    public string[] Attributes { get; }
+
+    /// <summary>The current inference's attribute values (filled by <see cref="Observe"/>).</summary>
+    public string?[] AttributeValues { get; }
+
+    public bool Active => Spec.Monitors && State.Ready;
+
+    /// <summary>Observations per year in a scope, from its reference count over the reference's event-time span.</summary>
+    public double ScopeRate(int si) => Math.Max(1, State.Scopes[si].ReferenceCount) / State.ReferenceYears;
+
+    /// <summary>While the reference is open: counts the attribute values per scope (the reference of the patient-mix monitors).</summary>
+    public void CountReference(List<int> scopes, InferenceRecorded e)
+    {
+        if (!Spec.Monitors) return;
+        var counts = State.AttributeCounts;
+        foreach (var si in scopes)
+        {
+            while (counts.Count <= si) counts.Add(Attributes.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToList());
+            for (var a = 0; a < Attributes.Length; a++)
+            {
+                if (Extract.Attribute(e, Attributes[a]) is { Length: > 0 } v)
+                {
+                    counts[si][a][v] = counts[si][a].GetValueOrDefault(v) + 1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Creates the monitors of every scope the reference holds (called when it freezes).</summary>
+    public void Create()
+    {
+        if (!Spec.Monitors || State.Ready) return;
+        var reference = Deployment.Reference;
+        var days = (reference.Bounds.LastTime - reference.Bounds.FirstTime).TotalDays;
+        // An uploaded profile has no time span: assume it is a week of traffic.
+        State.ReferenceYears = Math.Max(days > 0 ? days : 7, 1.0 / 24) / 365.25;
+        for (var si = 0; si < Deployment.ScopeKeys.Count; si++)
+        {
+            var scope = new ScopeMonitors
+            {
+                Scope = Deployment.ScopeKeys[si],
+                ReferenceCount = si < reference.Scopes.Count ? reference.Scopes[si].Count : 0,
+            };
+            for (var i = 0; i < 2 * Policy.Numeric.Count; i++) scope.Numeric.Add(new Cell());
+            categories.Create(scope, si);
+            foreach (var _ in Policy.Labels) scope.Outcomes.Add(new OutcomeMonitors());
+            State.Scopes.Add(scope);
+        }
+
+        State.Ready = true;
+    }
+
+    private void Compile()
+    {
+        if (compiled) return;
+        compiled = true;
+        IMonitorFamily[] families = [numeric, categories, outcomes];
+        var cells = families.Select(f => f.CountCells(this)).ToArray();
+        var present = cells.Count(c => c > 0);
+        for (var i = 0; i < families.Length; i++)
+        {
+            if (cells[i] > 0) families[i].Compile(this, 1.0 / present / cells[i]);
+        }
+    }
+
+    /// <summary>Updates every monitor of the inference's scopes (after the reference froze).</summary>
+    public void Observe(List<int> scopes, double[] numericValues, string?[] categoricalValues, InferenceRecorded e, long sequence)
+    {
+        if (!Active) return;
+        Compile();
+        for (var a = 0; a < Attributes.Length; a++) AttributeValues[a] = Extract.Attribute(e, Attributes[a]);
+        foreach (var si in scopes)
+        {
+            if (si >= State.Scopes.Count) continue; // a scope that appeared after the reference: seen by the new-value monitors
+            var sm = State.Scopes[si];
+            sm.Count++;
+            numeric.Observe(sm, si, numericValues, sequence, e.OccurredAt);
+            categories.Observe(sm, si, categoricalValues, sequence, e.OccurredAt);
+        }
+    }
+
+    /// <summary>A labelled case of an inference made after the reference: the outcome monitors of its scopes.</summary>
+    public void ObserveLabel(List<int> scopes, InferenceRecorded e, IReadOnlyList<string> labels, long sequence, DateTimeOffset time)
+    {
+        if (!Active) return;
+        Compile();
+        outcomes.Observe(scopes, e, labels, sequence, time);
+    }
+
+    /// <summary>Hands a cell's alarm or its end to the finding lifecycle.</summary>
+    public void Report(CellEvent change, in Alarm alarm, long sequence, DateTimeOffset time)
+    {
+        if (change == CellEvent.Raised) Findings.Raise(alarm, sequence, time);
+        else if (change == CellEvent.Cleared) Findings.Clear(alarm, sequence, time);
+    }
+
+    /// <summary>z quantile of the guarantee level (how far the reference's own error is allowed to go).</summary>
+    public double GuaranteeZ => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, Spec.Guarantee);
+
+    public double TargetRunLength(double observationsPerYear, double share) =>
+        SequentialBudget.TargetRunLength(Math.Max(observationsPerYear, 1), Spec.FalseAlarmsPerYear, share);
+}

@@ -1,0 +1,67 @@
+using Monitoring.Contracts;
+using Monitoring.DriftDetector.Detection;
+using Monitoring.DriftDetector.Findings;
+using Monitoring.DriftDetector.Tests.Synthetic;
+
+namespace Monitoring.DriftDetector.Tests.Core;
+
+/// <summary>The alarm semantics of issue 11 in the pure core: evidence of harm, new groups, one change = one root cause.</summary>
+public sealed class MonitorSemanticsTests
+{
+    [Theory]
+    [InlineData(0.70, 0.80, 0.75, "NotDemonstrated")] // straddles the floor: no evidence of harm, none of safety
+    [InlineData(0.60, 0.74, 0.75, "Detected")]        // the whole interval below the floor: evidence of harm
+    [InlineData(0.76, 0.90, 0.75, "Clear")]
+    public void GivenAnIntervalAndAFloor_WhenJudged_ThenOnlyAnUpperBoundBelowTheFloorIsAFinding(double lower, double upper, double floor, string expected)
+    {
+        Assert.Equal(expected, DeploymentRuntime.FloorOutcome(new Interval(lower, upper, 0.95), floor).ToString());
+    }
+
+    [Fact]
+    public void GivenFloorsAFewPointsUnderTruePerformanceAndMinLabelled50_WhenNothingChanges_ThenNoFindingAndTheStraddleIsShownAsNotDemonstrated()
+    {
+        // A policy a new user writes: sensitivity floor 0.85 against a true 0.885, 50 labelled positives, 3 pooled windows.
+        var policies = CoreHarness.TestPolicy(p =>
+        {
+            p.Performance.MinLabelled = 50;
+            p.Performance.PoolWindows = 3;
+            p.Performance.Floors = new() { ["sensitivity"] = 0.85 };
+        });
+        var h = new CoreHarness(policies).Feed(new SyntheticStream(21).Generate(40_000));
+
+        Assert.Empty(h.Opened);
+        var status = h.Detector.State.Deployments.Values.Single().Status.Values;
+        Assert.Contains(status, s => s.Method == "wilson-floor" && s.State == "not-demonstrated");
+    }
+
+    [Fact]
+    public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItAsTheRootCause()
+    {
+        // After inference 12,000 (the reference holds the first 10,000), a third of site B's patients belong to a group never seen.
+        var inferences = 0;
+        var events = new SyntheticStream(22).Generate(16_000).Select(e =>
+            e.Data is InferenceRecorded r && ++inferences > 12_000 && r.Site == "B" && inferences % 3 == 0
+                ? e with { Data = r with { Patient = r.Patient with { Ethnicity = "new-group" } } }
+                : e).ToList();
+        var h = new CoreHarness().Feed(events);
+
+        var finding = h.Opened.Where(o => o.Evidence.Method == "new-category-cusum" && o.Evidence.Signal == "subgroup:ethnicity").MinBy(o => o.IngestSequence);
+        Assert.True(finding is not null, string.Join("\n", h.Opened.Select(o => o.Summary)));
+        Assert.InRange(h.InferenceIndexAt(finding.IngestSequence) - 12_000, 0, 1_500);
+        var change = h.Emitted.OfType<ChangeOpened>().Single(c => c.ChangeId == finding.ChangeId);
+        var root = h.Emitted.OfType<ChangeRevised>().Where(r => r.ChangeId == change.ChangeId).Select(r => r.RootSubgroup).LastOrDefault() ?? change.RootSubgroup;
+        var members = string.Join("\n", h.Opened.Where(o => o.ChangeId == change.ChangeId).Select(o => $"{o.Scope} {o.Evidence.Signal} {o.Evidence.EffectSize} {o.Evidence.ReferenceSize}"));
+        Assert.True(root.GetValueOrDefault("ethnicity") == "new-group" && root.GetValueOrDefault("site") == "B", $"root {string.Join(",", root)}\n{members}");
+    }
+
+    [Fact]
+    public void GivenNoChange_WhenMonitorsRunAHundredThousandEvents_ThenTheirStatisticsStayBelowTheirThresholds()
+    {
+        var h = new CoreHarness().Feed(new SyntheticStream(23).Generate(100_000));
+
+        var bank = h.Detector.State.Deployments.Values.Single().Monitors;
+        Assert.True(bank.Ready);
+        Assert.Empty(bank.Open);
+        Assert.DoesNotContain(h.Emitted, e => e is ChangeOpened);
+    }
+}

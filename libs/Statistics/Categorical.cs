@@ -63,7 +63,7 @@ public static class Categorical
 
         if (k < 2)
         {
-            return new TestResult(0.0, 1.0, name);
+            return new TestResult(0.0, 1.0, name) { DegreesOfFreedom = 0, FirstSampleSize = r, SecondSampleSize = c };
         }
 
         var dof = k - 1;
@@ -88,7 +88,7 @@ public static class Categorical
         }
 
         var p = ChiSquaredSf(stat, dof);
-        return new TestResult(stat, p, yates ? name + "+yates" : name);
+        return new TestResult(stat, p, yates ? name + "+yates" : name) { DegreesOfFreedom = dof, FirstSampleSize = r, SecondSampleSize = c };
     }
 
     private static double Term(long observedCount, double expected, bool yates, bool logLikelihood)

@@ -63,7 +63,7 @@ public static class CramerVonMises
 
         if (Math.Max(nx, ny) <= MaxExactN)
         {
-            return new TestResult(t, ExactPValue(u, nx, ny), "exact");
+            return new TestResult(t, ExactPValue(u, nx, ny), "exact") { FirstSampleSize = nx, SecondSampleSize = ny };
         }
 
         var et = (1 + 1 / n) / 6;
@@ -71,7 +71,7 @@ public static class CramerVonMises
         vt /= 45 * n * n * 4 * k;
         var tn = 1.0 / 6 + (t - et) / Math.Sqrt(45 * vt);
         var p = tn < 0.003 ? 1.0 : Math.Max(0, 1.0 - CdfLimit(tn));
-        return new TestResult(t, Math.Min(p, 1.0), "asymptotic");
+        return new TestResult(t, Math.Min(p, 1.0), "asymptotic") { FirstSampleSize = nx, SecondSampleSize = ny };
     }
 
     /// <summary>Limiting CDF of the one-sample Cramér–von Mises statistic (Csörgő &amp; Faraway 1996, eq. 1.2).</summary>

@@ -80,20 +80,27 @@ public static class Distances
     }
 
     /// <summary>
-    /// Jensen–Shannon distance (natural logarithm) between two discrete distributions, matching
-    /// <c>scipy.spatial.distance.jensenshannon(p, q)</c>.
+    /// Jensen–Shannon distance between two discrete distributions, matching
+    /// <c>scipy.spatial.distance.jensenshannon(p, q, base=logBase)</c> (natural logarithm by default, as scipy's <c>base=None</c>).
     /// </summary>
     /// <remarks>
     /// p and q are normalised to sum to 1 (so raw counts are accepted); m = (p + q)/2;
-    /// JS(p, q) = √((KL(p‖m) + KL(q‖m))/2) with KL(a‖b) = Σ a_i ln(a_i/b_i) and 0 ln 0 = 0. Bounded by √ln 2.
+    /// JS(p, q) = √((KL(p‖m) + KL(q‖m)) / (2 ln b)) with KL(a‖b) = Σ a_i ln(a_i/b_i), 0 ln 0 = 0 and b the logarithm's base.
+    /// Bounded by √ln 2 in nats (b = e) and by 1 in bits (b = 2, the common choice, e.g. Evidently's default drift method).
     /// Reference: Endres, D.M., Schindelin, J.E. (2003) IEEE Trans. Inf. Theory 49(7), 1858–1860.
     /// </remarks>
     /// <param name="p">Non-negative weights (probabilities or counts), same length as <paramref name="q"/>, positive sum.</param>
     /// <param name="q">Non-negative weights (probabilities or counts), positive sum.</param>
-    /// <returns>The distance in [0, √ln 2].</returns>
-    /// <exception cref="ArgumentException">Lengths differ, empty, negative/NaN/∞ entries or a zero sum.</exception>
-    public static double JensenShannon(ReadOnlySpan<double> p, ReadOnlySpan<double> q)
+    /// <param name="logBase">Base of the logarithm (scipy's <c>base</c>): finite, positive, not 1. Default e.</param>
+    /// <returns>The distance in [0, √(ln 2 / ln b)].</returns>
+    /// <exception cref="ArgumentException">Lengths differ, empty, negative/NaN/∞ entries, a zero sum, or an invalid base.</exception>
+    public static double JensenShannon(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double logBase = Math.E)
     {
+        if (!(double.IsFinite(logBase) && logBase > 0 && logBase != 1))
+        {
+            throw new ArgumentException($"'{nameof(logBase)}' is {logBase}; a logarithm's base is finite, positive and not 1.", nameof(logBase));
+        }
+
         var (sp, sq) = CheckWeights(p, q);
         double kl1 = 0, kl2 = 0;
         for (var i = 0; i < p.Length; i++)
@@ -113,6 +120,11 @@ public static class Distances
         }
 
         var js = (kl1 + kl2) / 2.0;
+        if (logBase != Math.E)
+        {
+            js /= Math.Log(logBase);
+        }
+
         return Math.Sqrt(Math.Max(js, 0));
     }
 

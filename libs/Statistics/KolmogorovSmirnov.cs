@@ -85,7 +85,7 @@ public static class KolmogorovSmirnov
             var dLattice = h * 1.0 / lcm;
             if (h == 0)
             {
-                return new TestResult(dLattice, 1.0, "exact");
+                return new TestResult(dLattice, 1.0, "exact") { FirstSampleSize = n1, SecondSampleSize = n2 };
             }
 
             var prob = n1 == n2
@@ -93,7 +93,7 @@ public static class KolmogorovSmirnov
                 : DistributionKolmogorov.OuterProbInside(n1, n2, g, h);
             if (prob >= 0 && prob <= 1)
             {
-                return new TestResult(dLattice, prob, "exact");
+                return new TestResult(dLattice, prob, "exact") { FirstSampleSize = n1, SecondSampleSize = n2 };
             }
 
             d = dLattice;
@@ -102,7 +102,7 @@ public static class KolmogorovSmirnov
         double m = Math.Max(n1, n2), n = Math.Min(n1, n2);
         var en = m * n / (m + n);
         var p = DistributionKolmogorov.KolmogornSf((long)Math.Round(en, MidpointRounding.ToEven), d);
-        return new TestResult(d, Math.Clamp(p, 0, 1), "asymptotic");
+        return new TestResult(d, Math.Clamp(p, 0, 1), "asymptotic") { FirstSampleSize = n1, SecondSampleSize = n2 };
     }
 
     /// <summary>D = max(max(F₁ − F₂), max(F₂ − F₁)) over the pooled values of two sorted samples.</summary>

@@ -67,7 +67,7 @@ public static class MannWhitney
             method = "exact";
         }
 
-        return new TestResult(u1, Math.Clamp(p, 0, 1), method);
+        return new TestResult(u1, Math.Clamp(p, 0, 1), method) { FirstSampleSize = n1, SecondSampleSize = n2 };
     }
 
     /// <summary>Upper tail of the standard normal, 1 − Φ(z) = erfc(z/√2)/2, accurate in the far tail.</summary>

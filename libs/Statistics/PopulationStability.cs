@@ -3,10 +3,29 @@ namespace Monitoring.Statistics;
 /// <summary>Result of a population stability index computation.</summary>
 /// <param name="Value">PSI = Σ (c_i − r_i) ln(c_i / r_i) over the floored bin proportions; ≥ 0.</param>
 /// <param name="Edges">Interior bin edges (ascending, distinct) taken from reference quantiles; bin i holds values v with
-/// Edges[i−1] &lt; v ≤ Edges[i] (first bin unbounded below, last unbounded above). Empty for pre-binned counts.</param>
+/// Edges[i−1] &lt; v ≤ Edges[i] under <see cref="PsiBinning.RightClosed"/> (the default) or Edges[i−1] ≤ v &lt; Edges[i] under
+/// <see cref="PsiBinning.NumpyHistogram"/> (first bin unbounded below, last unbounded above). Empty for pre-binned counts.</param>
 /// <param name="ReferenceProportions">Reference proportion per bin after flooring.</param>
 /// <param name="CurrentProportions">Current proportion per bin after flooring.</param>
 public sealed record PsiResult(double Value, double[] Edges, double[] ReferenceProportions, double[] CurrentProportions);
+
+/// <summary>Which bin a value lying exactly on an edge belongs to. The two differ only on ties with an edge, which quantile edges
+/// of tied (rounded, integer, categorical-coded) data make common: up to ~24 % different PSI on such data.</summary>
+public enum PsiBinning
+{
+    /// <summary>
+    /// Default. Bins (e_{i−1}, e_i]: a value on an edge goes to the lower bin; bin index = #{edges &lt; v}
+    /// (<c>np.searchsorted(edges, v, side="left")</c>). Kept as the default because the detector's stored PSI figures use it.
+    /// </summary>
+    RightClosed,
+
+    /// <summary>
+    /// numpy's histogram convention, which Evidently and NannyML inherit: bins [e_{i−1}, e_i), a value on an edge goes to the upper
+    /// bin, the last bin is closed; bin index = #{edges ≤ v}, i.e. <c>np.histogram(v, bins=[-inf, *edges, inf])</c>. Use it to
+    /// reproduce their figures.
+    /// </summary>
+    NumpyHistogram,
+}
 
 /// <summary>Population stability index (PSI).</summary>
 public static class PopulationStability
@@ -18,8 +37,9 @@ public static class PopulationStability
     /// <remarks>
     /// Edges: the reference quantiles at i/bins, i = 1 … bins−1, by linear interpolation between order statistics
     /// (Hyndman–Fan type 7, numpy's default <c>np.quantile</c>); duplicate edges (heavy ties in the reference) are
-    /// merged, so fewer bins may result. Values are assigned right-closed: bin index = #{edges &lt; v}
-    /// (<c>np.searchsorted(edges, v, side="left")</c>).
+    /// merged, so fewer bins may result. Values are assigned right-closed by default: bin index = #{edges &lt; v}
+    /// (<c>np.searchsorted(edges, v, side="left")</c>); <see cref="PsiBinning.NumpyHistogram"/> assigns them as numpy's
+    /// histogram does (#{edges ≤ v}).
     /// Proportions r_i, c_i are the bin counts over the sample size, then floored: p ← max(p, floor), without
     /// renormalisation, so an empty bin contributes a finite amount instead of ∞ (the convention of the credit
     /// scoring literature; the default 1e-4 bounds a single empty bin's contribution by about |c − r|·9.2).
@@ -31,9 +51,11 @@ public static class PopulationStability
     /// <param name="current">Current sample (finite, non-empty).</param>
     /// <param name="bins">Requested number of quantile bins (≥ 2).</param>
     /// <param name="floor">Smallest proportion used for a bin, in (0, 1).</param>
+    /// <param name="binning">Where a value on an edge goes (default <see cref="PsiBinning.RightClosed"/>: the lower bin).</param>
     /// <returns>The PSI, the edges and the floored proportions.</returns>
     /// <exception cref="ArgumentException">Empty input, NaN/±∞, bins &lt; 2 or floor outside (0, 1).</exception>
-    public static PsiResult Index(ReadOnlySpan<double> reference, ReadOnlySpan<double> current, int bins = 10, double floor = 1e-4)
+    public static PsiResult Index(ReadOnlySpan<double> reference, ReadOnlySpan<double> current, int bins = 10, double floor = 1e-4,
+        PsiBinning binning = PsiBinning.RightClosed)
     {
         if (bins < 2)
         {
@@ -44,8 +66,14 @@ public static class PopulationStability
         var refSorted = DistributionSort.SortedCopy(reference, nameof(reference));
         Guard.Finite(current, nameof(current));
         var edges = QuantileEdges(refSorted, bins);
-        var refCounts = CountSorted(refSorted, edges);
-        var curCounts = CountUnsorted(current, edges);
+        var upper = binning switch
+        {
+            PsiBinning.RightClosed => false,
+            PsiBinning.NumpyHistogram => true,
+            _ => throw new ArgumentException($"'{nameof(binning)}' is {binning}, not a known binning.", nameof(binning)),
+        };
+        var refCounts = CountSorted(refSorted, edges, upper);
+        var curCounts = CountUnsorted(current, edges, upper);
         return FromCounts(refCounts, curCounts, refSorted.Length, current.Length, floor, edges);
     }
 
@@ -112,13 +140,14 @@ public static class PopulationStability
         return [.. edges];
     }
 
-    private static long[] CountSorted(double[] sorted, double[] edges)
+    // upper = false: bin = #{edges < v} (a value on an edge stays in the lower bin); true: #{edges ≤ v} (numpy's histogram).
+    private static long[] CountSorted(double[] sorted, double[] edges, bool upper)
     {
         var counts = new long[edges.Length + 1];
         var bin = 0;
         foreach (var v in sorted)
         {
-            while (bin < edges.Length && v > edges[bin])
+            while (bin < edges.Length && (v > edges[bin] || (upper && v == edges[bin])))
             {
                 bin++;
             }
@@ -129,17 +158,17 @@ public static class PopulationStability
         return counts;
     }
 
-    private static long[] CountUnsorted(ReadOnlySpan<double> values, double[] edges)
+    private static long[] CountUnsorted(ReadOnlySpan<double> values, double[] edges, bool upper)
     {
         var counts = new long[edges.Length + 1];
         foreach (var v in values)
         {
-            // first index with edges[i] >= v == number of edges strictly below v
+            // first index with edges[i] >= v (> v when upper) == number of edges below v (at or below v when upper)
             int lo = 0, hi = edges.Length;
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
-                if (edges[mid] < v)
+                if (edges[mid] < v || (upper && edges[mid] == v))
                 {
                     lo = mid + 1;
                 }

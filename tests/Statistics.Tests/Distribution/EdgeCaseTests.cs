@@ -170,4 +170,36 @@ public sealed class EdgeCaseTests
         Assert.Equal(0.01, r.PValue, 12);
         Assert.True(r.Statistic > 0);
     }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    [InlineData(-2.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void JensenShannon_WithAnInvalidBase_IsRefused(double logBase) =>
+        Assert.Throws<ArgumentException>(() => Distances.JensenShannon([1.0, 2.0], [2.0, 1.0], logBase));
+
+    [Fact]
+    public void JensenShannon_InBits_IsTheNatsValueOverRootLn2_AndAtMostOne()
+    {
+        double[] p = [1, 0], q = [0, 1];
+        Assert.Equal(Math.Sqrt(Math.Log(2)), Distances.JensenShannon(p, q), 12);
+        Assert.Equal(1.0, Distances.JensenShannon(p, q, logBase: 2), 12);
+    }
+
+    [Fact]
+    public void PopulationStability_AValueOnAnEdge_GoesToTheLowerBinByDefault_AndToTheUpperOneWithNumpyBinning()
+    {
+        // Reference 1..4: the median edge is 2.5; with 2 bins and a current sample of values on that edge only, the default puts
+        // them in the lower bin (c = [1, 0]), numpy's histogram in the upper one (c = [0, 1]).
+        double[] reference = [1, 2, 3, 4], current = [2.5, 2.5];
+        var lower = PopulationStability.Index(reference, current, bins: 2);
+        var upper = PopulationStability.Index(reference, current, bins: 2, binning: PsiBinning.NumpyHistogram);
+        Assert.Equal([2.5], lower.Edges);
+        Assert.Equal([1.0, 1e-4], lower.CurrentProportions);
+        Assert.Equal([1e-4, 1.0], upper.CurrentProportions);
+        Assert.Equal(lower.Value, upper.Value, 12);   // symmetric here: the same PSI from opposite bins
+        Assert.Throws<ArgumentException>(() => PopulationStability.Index(reference, current, binning: (PsiBinning)7));
+    }
 }

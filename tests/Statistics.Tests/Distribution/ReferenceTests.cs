@@ -14,6 +14,7 @@ public sealed class ReferenceTests
     public static TheoryData<int> DiscreteCases => DistributionReference.Indices("discrete");
     public static TheoryData<int> FisherCases => DistributionReference.Indices("fisher");
     public static TheoryData<int> PsiCases => DistributionReference.Indices("psi");
+    public static TheoryData<int> PsiNumpyCases => DistributionReference.Indices("psi_numpy");
     public static TheoryData<int> MultipleTestingCases => DistributionReference.Indices("multipletesting");
     public static TheoryData<int> MmdCases => DistributionReference.Indices("mmd");
 
@@ -33,6 +34,8 @@ public sealed class ReferenceTests
                 _ => KsMethod.Asymptotic,
             };
             var r = KolmogorovSmirnov.TwoSample(x, y, method);
+            Assert.Equal((x.Length, y.Length), (r.FirstSampleSize, r.SecondSampleSize));
+            Assert.Null(r.DegreesOfFreedom);
             Close.Assert(result.Value.Number("statistic"), r.Statistic, Close.Statistic, $"{c.Name()} [{result.Name}] D");
             Close.Assert(result.Value.Number("pvalue"), r.PValue, Close.PValue, $"{c.Name()} [{result.Name}] p");
         }
@@ -54,6 +57,7 @@ public sealed class ReferenceTests
     {
         var c = DistributionReference.Case("cramervonmises", index);
         var r = CramerVonMises.TwoSample(c.Doubles("x"), c.Doubles("y"));
+        Assert.Equal((c.Doubles("x").Length, c.Doubles("y").Length), (r.FirstSampleSize, r.SecondSampleSize));
         Close.Assert(c.Number("statistic"), r.Statistic, Close.Statistic, $"{c.Name()} T");
         // The asymptotic p is 1 − F∞(Tₙ): both implementations lose everything below a few ulps of 1 (≈1e-16),
         // so tiny p-values are compared with an absolute allowance of 1e-14 on top of the relative 1e-6.
@@ -68,6 +72,7 @@ public sealed class ReferenceTests
     {
         var c = DistributionReference.Case("mannwhitneyu", index);
         var r = MannWhitney.U(c.Doubles("x"), c.Doubles("y"));
+        Assert.Equal((c.Doubles("x").Length, c.Doubles("y").Length), (r.FirstSampleSize, r.SecondSampleSize));
         Close.Assert(c.Number("statistic"), r.Statistic, Close.Statistic, $"{c.Name()} U");
         Close.Assert(c.Number("pvalue"), r.PValue, Close.PValue, $"{c.Name()} p ({r.Method})");
     }
@@ -107,14 +112,19 @@ public sealed class ReferenceTests
         var pd = p.Select(v => (double)v).ToArray();
         var qd = q.Select(v => (double)v).ToArray();
         Close.Assert(c.Number("jensenshannon"), Distances.JensenShannon(pd, qd), Close.Statistic, $"{c.Name()} JS");
+        Close.Assert(c.Number("jensenshannon_base2"), Distances.JensenShannon(pd, qd, logBase: 2), Close.Statistic, $"{c.Name()} JS base 2");
         Close.Assert(c.Number("hellinger"), Distances.Hellinger(pd, qd), Close.Statistic, $"{c.Name()} Hellinger");
         Close.Assert(c.Number("totalvariation"), Distances.TotalVariation(pd, qd), Close.Statistic, $"{c.Name()} TV");
         var chi = Categorical.ChiSquaredHomogeneity(p, q);
         Close.Assert(c.Number("chi2"), chi.Statistic, Close.Statistic, $"{c.Name()} X2");
         Close.Assert(c.Number("chi2_pvalue"), chi.PValue, Close.PValue, $"{c.Name()} X2 p");
+        Assert.Equal(c.GetProperty("dof").GetInt32(), chi.DegreesOfFreedom);
+        Assert.Equal(p.Sum(), chi.FirstSampleSize);
+        Assert.Equal(q.Sum(), chi.SecondSampleSize);
         var g = Categorical.GTest(p, q);
         Close.Assert(c.Number("g"), g.Statistic, Close.Statistic, $"{c.Name()} G");
         Close.Assert(c.Number("g_pvalue"), g.PValue, Close.PValue, $"{c.Name()} G p");
+        Assert.Equal(c.GetProperty("dof").GetInt32(), g.DegreesOfFreedom);
     }
 
     [Theory]
@@ -126,6 +136,20 @@ public sealed class ReferenceTests
         var r = Categorical.FisherExact(t[0], t[1], t[2], t[3]);
         Close.Assert(c.Number("statistic"), r.Statistic, Close.Statistic, $"{c.Name()} odds ratio");
         Close.Assert(c.Number("pvalue"), r.PValue, Close.PValue, $"{c.Name()} p");
+    }
+
+    [Theory]
+    [MemberData(nameof(PsiNumpyCases))]
+    public void PopulationStability_WithNumpyBinning_MatchesNumpyHistogram(int index)
+    {
+        var c = DistributionReference.Case("psi_numpy", index);
+        var bins = c.GetProperty("bins").GetInt32();
+        var r = PopulationStability.Index(c.Doubles("reference"), c.Doubles("current"), bins, binning: PsiBinning.NumpyHistogram);
+        Close.Assert(c.Number("value"), r.Value, Close.Statistic, $"{c.Name()} PSI (numpy binning)");
+        Assert.Equal(c.Doubles("edges"), r.Edges);
+        // The default stays right-closed (a value on an edge in the lower bin).
+        var d = PopulationStability.Index(c.Doubles("reference"), c.Doubles("current"), bins);
+        Close.Assert(c.Number("right_closed_value"), d.Value, Close.Statistic, $"{c.Name()} PSI (default binning)");
     }
 
     [Theory]

@@ -174,7 +174,7 @@ for name, ds, feat, a, b, nb in [
     g = st.chi2_contingency(table[:, keep], lambda_="log-likelihood")
     discrete.append({
         "name": name, "p": [int(v) for v in p], "q": [int(v) for v in q],
-        "jensenshannon": float(jensenshannon(p, q)),
+        "jensenshannon": float(jensenshannon(p, q)), "jensenshannon_base2": float(jensenshannon(p, q, base=2)),
         "hellinger": float(np.sqrt(0.5 * np.sum((np.sqrt(pn) - np.sqrt(qn)) ** 2))),
         "totalvariation": float(0.5 * np.sum(np.abs(pn - qn))),
         "chi2": float(chi.statistic), "chi2_pvalue": float(chi.pvalue), "dof": int(chi.dof),
@@ -191,7 +191,7 @@ for a, b in [(0, 1), (5, 6)]:
     pn, qn = pa / pa.sum(), pb / pb.sum()
     discrete.append({
         "name": f"digits pixel levels {a} vs {b}", "p": [int(v) for v in pa], "q": [int(v) for v in pb],
-        "jensenshannon": float(jensenshannon(pa, pb)),
+        "jensenshannon": float(jensenshannon(pa, pb)), "jensenshannon_base2": float(jensenshannon(pa, pb, base=2)),
         "hellinger": float(np.sqrt(0.5 * np.sum((np.sqrt(pn) - np.sqrt(qn)) ** 2))),
         "totalvariation": float(0.5 * np.sum(np.abs(pn - qn))),
         "chi2": float(chi.statistic), "chi2_pvalue": float(chi.pvalue), "dof": int(chi.dof),
@@ -255,6 +255,34 @@ for name, x, yv in pairs:
         value, edges = psi(x, yv, bins)
         psi_cases.append({"name": name, "bins": bins, "reference": fl(x), "current": fl(yv), "value": value, "edges": edges})
 cases["psi"] = psi_cases
+
+
+# PSI with numpy's histogram convention (a value on an edge goes to the upper bin, the last bin is closed), as Evidently and
+# NannyML bin: the same quantile edges, counted by np.histogram with unbounded outer bins. Tied data (measurements rounded
+# to 0.1 cm, integer pixel levels and counts), where values on the quantile edges are common and the conventions differ.
+def psi_numpy(reference, current, bins=10, floor=1e-4):
+    _, edges = psi(reference, current, bins, floor)
+    outer = np.concatenate([[-np.inf], edges, [np.inf]])
+    r = np.maximum(np.histogram(reference, bins=outer)[0] / len(reference), floor)
+    c = np.maximum(np.histogram(current, bins=outer)[0] / len(current), floor)
+    return float(np.sum((c - r) * np.log(c / r))), edges
+
+
+pix_flat = pix.reshape(len(pix), -1)
+tied_pairs = [
+    ("iris petal length versicolor vs virginica (0.1 cm)", by_class(iris, "petal length (cm)", 1), by_class(iris, "petal length (cm)", 2)),
+    ("iris sepal width setosa vs versicolor (0.1 cm)", by_class(iris, "sepal width (cm)", 0), by_class(iris, "sepal width (cm)", 1)),
+    ("wine magnesium class 0 vs class 1 (integers)", by_class(wine, "magnesium", 0), by_class(wine, "magnesium", 1)),
+    ("digits pixel (3, 4) digit 3 vs digit 8 (levels 0-16)", pix_flat[digits.target == 3][:, 28], pix_flat[digits.target == 8][:, 28]),
+]
+psi_numpy_cases = []
+for name, x, yv in tied_pairs + [p for p in pairs if len(p[1]) >= 10][:4]:
+    for bins in (5, 10):
+        value, edges = psi_numpy(x, yv, bins)
+        default, _ = psi(x, yv, bins)
+        psi_numpy_cases.append({"name": name, "bins": bins, "reference": fl(x), "current": fl(yv), "value": value,
+                                "right_closed_value": default, "edges": edges})
+cases["psi_numpy"] = psi_numpy_cases
 
 # ---------------------------------------------------------------- multiple testing (statsmodels semantics, numpy)
 def bonferroni(p):

@@ -41,7 +41,10 @@ public sealed class AlertRouterOptions
     /// <summary>Longest silence allowed.</summary>
     public TimeSpan MaxSilenceDuration { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>Sample sizes below this are shown as "&lt; k" in notifications (privacy: small groups not exposed).</summary>
+    /// <summary>
+    /// Sample sizes below this are shown as "&lt; k" in notifications (privacy: small groups not exposed). k = 11 is the
+    /// project's floor: configuration may raise it, never lower it.
+    /// </summary>
     public int MinGroupSize { get; set; } = 11;
 
     /// <summary>
@@ -64,7 +67,7 @@ public sealed class AlertRouterOptions
             _ when TickInterval <= TimeSpan.Zero || ConfigReloadInterval <= TimeSpan.Zero => "AlertRouter:TickInterval and ConfigReloadInterval must be positive",
             _ when ConsumerConcurrency < 1 || DeliveryAttempts < 1 || DeliveryParallelism < 1 => "AlertRouter:ConsumerConcurrency, DeliveryAttempts and DeliveryParallelism must be at least 1",
             _ when RetryBaseDelay < TimeSpan.Zero || DeliveryTimeout <= TimeSpan.Zero => "AlertRouter:RetryBaseDelay must not be negative and DeliveryTimeout must be positive",
-            _ when MinGroupSize < 1 => "AlertRouter:MinGroupSize must be at least 1",
+            _ when MinGroupSize < 11 => "AlertRouter:MinGroupSize must be at least 11 (the small-cell threshold)",
             _ when FallbackWindow <= TimeSpan.Zero => "AlertRouter:FallbackWindow must be positive",
             _ when PagesPerLevel < 1 => "AlertRouter:PagesPerLevel must be at least 1",
             _ => null,

@@ -46,8 +46,11 @@ public sealed class DriftDetectorOptions
     [Range(100, 10_000_000)]
     public int MaxPendingLateEvents { get; set; } = 100_000;
 
-    /// <summary>Small-cell threshold k: subgroup figures with n below k are not exposed by the API or the metrics.</summary>
-    [Range(1, 1000)]
+    /// <summary>
+    /// Small-cell threshold k: subgroup figures with n below k are not exposed by the API or the metrics. The project's privacy
+    /// rule fixes k = 11 as the floor: configuration may raise it, never lower it.
+    /// </summary>
+    [Range(11, 1000)]
     public int SmallCellThreshold { get; set; } = 11;
 
     /// <summary>Subscription lag (events behind the store's head) above which <c>detector-lag</c> fires.</summary>

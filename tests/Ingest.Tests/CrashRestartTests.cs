@@ -45,8 +45,8 @@ public sealed class CrashRestartTests : IAsyncLifetime
         var settings = IngestHost.Settings(schema, vhost);
         settings["Ingest:RateLimit:RequestsPerSecond"] = "10000";
         settings["Ingest:RateLimit:Burst"] = "10000";
-        var port = IngestProcess.FreePort();
-        var first = await IngestProcess.StartAsync(settings, port);
+        var first = await IngestProcess.StartOnFreePortAsync(settings);
+        var port = first.Port; // the restart takes the same port: the producers keep their address
 
         var amqpIds = Enumerable.Range(0, AmqpMessages).Select(_ => Samples.NewId()).ToList();
         var httpBatches = Enumerable.Range(0, HttpBatches)

@@ -73,6 +73,7 @@ public sealed class IngestHost : IAsyncDisposable
         ["ConnectionStrings:Marten"] = TestInfrastructure.PostgresConnectionString,
         ["Ingest:Schema"] = schema,
         ["RabbitMq:Host"] = TestInfrastructure.RabbitHost,
+        ["RabbitMq:Port"] = TestInfrastructure.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["RabbitMq:VirtualHost"] = vhost,
         ["RabbitMq:Username"] = TestInfrastructure.RabbitUser,
         ["RabbitMq:Password"] = TestInfrastructure.RabbitPassword,
@@ -91,6 +92,7 @@ public sealed class IngestHost : IAsyncDisposable
     public static ConnectionFactory RabbitFactory(string vhost) => new()
     {
         HostName = TestInfrastructure.RabbitHost,
+        Port = TestInfrastructure.RabbitPort,
         VirtualHost = vhost,
         UserName = TestInfrastructure.RabbitUser,
         Password = TestInfrastructure.RabbitPassword,

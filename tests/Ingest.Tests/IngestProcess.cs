@@ -34,12 +34,12 @@ public sealed class IngestProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>Starts the service on a free port, on another one if the port was taken before the service bound it.</summary>
+    public static Task<IngestProcess> StartOnFreePortAsync(IReadOnlyDictionary<string, string?> settings) =>
+        FreePorts.StartAsync(port => StartAsync(settings, port));
+
+    /// <summary>The port the service listens on.</summary>
+    public int Port => Address.Port;
 
     /// <summary>Starts the service and waits until /health/ready answers 200.</summary>
     public static async Task<IngestProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, int port)

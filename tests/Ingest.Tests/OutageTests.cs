@@ -5,9 +5,9 @@ namespace Monitoring.Ingest.Tests;
 
 public sealed class OutageFixture : IAsyncLifetime
 {
-    public TcpProxy Postgres { get; } = new("127.0.0.1", 5432);
+    public TcpProxy Postgres { get; } = new(TestInfrastructure.PostgresHost, TestInfrastructure.PostgresPort);
 
-    public TcpProxy Rabbit { get; } = new(TestInfrastructure.RabbitHost, 5672);
+    public TcpProxy Rabbit { get; } = new(TestInfrastructure.RabbitHost, TestInfrastructure.RabbitPort);
 
     public IngestHost Host { get; private set; } = null!;
 

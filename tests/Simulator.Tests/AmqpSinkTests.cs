@@ -16,7 +16,7 @@ public sealed class AmqpSinkTests : IAsyncLifetime
 
     public Task DisposeAsync() => TestInfrastructure.DeleteVirtualHostAsync(_vhost);
 
-    private Uri BrokerUri => new($"amqp://{TestInfrastructure.RabbitUser}:{TestInfrastructure.RabbitPassword}@{TestInfrastructure.RabbitHost}:5672/{Uri.EscapeDataString(_vhost)}");
+    private Uri BrokerUri => new($"amqp://{TestInfrastructure.RabbitUser}:{TestInfrastructure.RabbitPassword}@{TestInfrastructure.RabbitHost}:{TestInfrastructure.RabbitPort}/{Uri.EscapeDataString(_vhost)}");
 
     [Fact]
     public async Task GivenTimeline_WhenPublishedRaw_ThenEachExchangeDeliversPlainPersistentJsonForEveryEvent()

@@ -19,6 +19,15 @@ public static class TestInfrastructure
     /// <summary>RabbitMQ host.</summary>
     public static string RabbitHost { get; } = Environment.GetEnvironmentVariable("MONITORING_RMQ_HOST") ?? "127.0.0.1";
 
+    /// <summary>RabbitMQ AMQP port (MONITORING_RMQ_PORT).</summary>
+    public static int RabbitPort { get; } = int.Parse(Environment.GetEnvironmentVariable("MONITORING_RMQ_PORT") ?? "5672", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>PostgreSQL host, from <see cref="PostgresConnectionString"/> (for tests that put a proxy in front of it).</summary>
+    public static string PostgresHost => new NpgsqlConnectionStringBuilder(PostgresConnectionString).Host ?? "127.0.0.1";
+
+    /// <summary>PostgreSQL port, from <see cref="PostgresConnectionString"/>.</summary>
+    public static int PostgresPort => new NpgsqlConnectionStringBuilder(PostgresConnectionString).Port;
+
     /// <summary>RabbitMQ user (administrator tag, so it can create virtual hosts).</summary>
     public static string RabbitUser { get; } = Environment.GetEnvironmentVariable("MONITORING_RMQ_USER") ?? "monitoring";
 
@@ -70,6 +79,40 @@ public static class TestInfrastructure
 
         var doc = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         return doc.TryGetProperty("messages", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Number ? m.GetInt32() : null;
+    }
+
+    /// <summary>
+    /// Removes every binding whose source is <paramref name="exchange"/> (so a mandatory publish to it is returned
+    /// unroutable) and returns them, to be put back with <see cref="RestoreBindingsAsync"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<System.Text.Json.JsonElement>> RemoveBindingsAsync(string vhost, string exchange)
+    {
+        var v = Uri.EscapeDataString(vhost);
+        var bindings = await Management.GetFromJsonAsync<List<System.Text.Json.JsonElement>>(
+            $"api/exchanges/{v}/{Uri.EscapeDataString(exchange)}/bindings/source") ?? [];
+        foreach (var b in bindings)
+        {
+            var kind = b.GetProperty("destination_type").GetString() == "queue" ? "q" : "e";
+            using var response = await Management.DeleteAsync(
+                $"api/bindings/{v}/e/{Uri.EscapeDataString(exchange)}/{kind}/{Uri.EscapeDataString(b.GetProperty("destination").GetString()!)}/" +
+                Uri.EscapeDataString(b.GetProperty("properties_key").GetString()!));
+            response.EnsureSuccessStatusCode();
+        }
+
+        return bindings;
+    }
+
+    /// <summary>Re-creates bindings removed by <see cref="RemoveBindingsAsync"/>.</summary>
+    public static async Task RestoreBindingsAsync(string vhost, string exchange, IEnumerable<System.Text.Json.JsonElement> bindings)
+    {
+        foreach (var b in bindings)
+        {
+            var kind = b.GetProperty("destination_type").GetString() == "queue" ? "q" : "e";
+            using var response = await Management.PostAsync(
+                $"api/bindings/{Uri.EscapeDataString(vhost)}/e/{Uri.EscapeDataString(exchange)}/{kind}/{Uri.EscapeDataString(b.GetProperty("destination").GetString()!)}",
+                JsonContent.Create(new { routing_key = b.GetProperty("routing_key").GetString() }));
+            response.EnsureSuccessStatusCode();
+        }
     }
 
     /// <summary>Drops a PostgreSQL schema and everything in it.</summary>

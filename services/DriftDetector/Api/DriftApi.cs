@@ -76,7 +76,7 @@ internal static class DriftApi
             .Where(r => subgroup is null || r.Scope == subgroup)
             .Select(r =>
             {
-                var suppressed = r.CurrentSize < k || (r.ReferenceSize > 0 && r.ReferenceSize < k);
+                var suppressed = SmallCells.Withheld(r.CurrentSize, r.ReferenceSize, k);
                 return suppressed
                     ? new StateRow(r.Scope, r.Site, r.Subgroup, r.Signal, r.Method, r.Kind, r.State == "insufficient-evidence" ? r.State : "suppressed", true,
                         null, null, null, null, null, r.Threshold, null, null, r.Window, r.OpenFindingId)
@@ -110,9 +110,9 @@ internal static class DriftApi
         var k = options.SmallCellThreshold;
         var history = events.Select(e => new FindingHistoryEntry(e.Version, e.EventTypeName, e.Timestamp, e.Data switch
         {
-            FindingOpened o when o.Evidence.CurrentSize < k => o with { Evidence = Hide(o.Evidence) },
-            FindingUpdated u when u.Evidence.CurrentSize < k => u with { Evidence = Hide(u.Evidence) },
-            FindingResolved r when r.Evidence.CurrentSize < k => r with { Evidence = Hide(r.Evidence) },
+            FindingOpened o when SmallCells.Withheld(o.Evidence.CurrentSize, o.Evidence.ReferenceSize, k) => o with { Evidence = Hide(o.Evidence) },
+            FindingUpdated u when SmallCells.Withheld(u.Evidence.CurrentSize, u.Evidence.ReferenceSize, k) => u with { Evidence = Hide(u.Evidence) },
+            FindingResolved r when SmallCells.Withheld(r.Evidence.CurrentSize, r.Evidence.ReferenceSize, k) => r with { Evidence = Hide(r.Evidence) },
             _ => e.Data,
         })).ToList();
         return TypedResults.Ok(new FindingDetail(Suppress(view, k), history));
@@ -120,7 +120,7 @@ internal static class DriftApi
 
     private static FindingView Suppress(FindingView f, int k)
     {
-        if (f.Evidence is { } e && e.CurrentSize < k) f.Evidence = Hide(e);
+        if (f.Evidence is { } e && SmallCells.Withheld(e.CurrentSize, e.ReferenceSize, k)) f.Evidence = Hide(e);
         return f;
     }
 

@@ -19,11 +19,11 @@ internal sealed class DriftMetrics
     private static readonly Gauge AdjustedPValue = Metrics.CreateGauge("drift_signal_adjusted_p_value", "Latest p-value after the policy's multiple-testing correction.", SignalLabels);
     private static readonly Gauge Performance = Metrics.CreateGauge("drift_subgroup_performance", "Subgroup performance (realized or CBPE-estimated) with interval bounds.",
         ["model", "site", "subgroup", "metric", "method", "bound"]);
-    private static readonly Gauge NotDemonstrated = Metrics.CreateGauge("drift_floor_not_demonstrated",
-        "1 when a floor's interval straddles it (no evidence of harm, none of safety: never a finding), else 0.", SignalLabels);
     private static readonly Counter Opened = Metrics.CreateCounter("drift_findings_opened_total", "Findings opened.", ["model", "kind", "severity"]);
     private static readonly Counter Resolved = Metrics.CreateCounter("drift_findings_resolved_total", "Findings resolved.", ["model", "kind"]);
     private static readonly Gauge Lag = Metrics.CreateGauge("drift_subscription_lag_events", "Events in the Ingest store not yet applied by the detector.");
+    private static readonly Gauge NotDemonstrated = Metrics.CreateGauge("drift_floor_not_demonstrated",
+        "1 when a floor's interval straddles it (no evidence of harm, none of safety: never a finding), else 0.", SignalLabels);
     private static readonly Counter Events = Metrics.CreateCounter("drift_events_processed_total", "Ingest events applied by the detector.");
     private static readonly Counter Failures = Metrics.CreateCounter("drift_page_failures_total", "Subscription pages that failed and were retried.");
 
@@ -42,31 +42,39 @@ internal sealed class DriftMetrics
         foreach (var (_, s) in state.Status.OrderBy(x => x.Key, StringComparer.Ordinal))
         {
             var cardinalityOk = allowed.Contains(s.Scope) || s.Scope.EndsWith("=*", StringComparison.Ordinal);
-            if (s.Statistic is null || s.CurrentSize < k || (s.ReferenceSize > 0 && s.ReferenceSize < k) || !cardinalityOk)
-            {
-                continue;
-            }
-
+            if (!cardinalityOk) continue;
             var (site, subgroup) = ScopeText.Describe(s.Scope, state.Site);
-            var subgroupLabel = subgroup.Count == 0 ? "*" : string.Join('&', subgroup.Select(x => $"{x.Key}={x.Value}"));
-            string[] labels = [model, site ?? "*", subgroupLabel, s.Signal, s.Method];
-            if (s.Kind is FindingKind.PerformanceDecay or FindingKind.EstimatedPerformanceDecay && s.Method is "wilson-floor" or "delong-floor" or "cbpe")
-            {
-                NotDemonstrated.WithLabels(labels).Set(s.State == "not-demonstrated" ? 1 : 0);
-                Performance.WithLabels(model, site ?? "*", subgroupLabel, s.Signal, s.Method, "value").Set(s.Statistic.Value);
-                if (s.Interval is { } i)
-                {
-                    Performance.WithLabels(model, site ?? "*", subgroupLabel, s.Signal, s.Method, "lower").Set(i.Lower);
-                    Performance.WithLabels(model, site ?? "*", subgroupLabel, s.Signal, s.Method, "upper").Set(i.Upper);
-                }
+            PublishSignal(model, site, subgroup, s.Signal, s.Method, s.Kind, s.Statistic, s.PValue, s.AdjustedPValue, s.Interval, s.CurrentSize, s.ReferenceSize, k, s.State);
+        }
+    }
 
-                continue;
+    /// <summary>Sets one signal's series, unless its cell is small (see <see cref="Api.SmallCells"/>) or it has no figure yet.</summary>
+    internal static void PublishSignal(string model, string? site, IReadOnlyDictionary<string, string> subgroup, string signal, string method, FindingKind kind,
+        double? statistic, double? pValue, double? adjustedPValue, Interval? interval, long currentSize, long referenceSize, int k, string? state = null)
+    {
+        if (statistic is null || Api.SmallCells.Withheld(currentSize, referenceSize, k))
+        {
+            return;
+        }
+
+        var subgroupLabel = subgroup.Count == 0 ? "*" : string.Join('&', subgroup.Select(x => $"{x.Key}={x.Value}"));
+        string[] labels = [model, site ?? "*", subgroupLabel, signal, method];
+        if (kind is FindingKind.PerformanceDecay or FindingKind.EstimatedPerformanceDecay && method is "wilson-floor" or "delong-floor" or "cbpe")
+        {
+            NotDemonstrated.WithLabels(labels).Set(state == "not-demonstrated" ? 1 : 0);
+            Performance.WithLabels(model, site ?? "*", subgroupLabel, signal, method, "value").Set(statistic.Value);
+            if (interval is { } i)
+            {
+                Performance.WithLabels(model, site ?? "*", subgroupLabel, signal, method, "lower").Set(i.Lower);
+                Performance.WithLabels(model, site ?? "*", subgroupLabel, signal, method, "upper").Set(i.Upper);
             }
 
-            Statistic.WithLabels(labels).Set(s.Statistic.Value);
-            if (s.PValue is { } p) PValue.WithLabels(labels).Set(p);
-            if (s.AdjustedPValue is { } q) AdjustedPValue.WithLabels(labels).Set(q);
+            return;
         }
+
+        Statistic.WithLabels(labels).Set(statistic.Value);
+        if (pValue is { } p) PValue.WithLabels(labels).Set(p);
+        if (adjustedPValue is { } q) AdjustedPValue.WithLabels(labels).Set(q);
     }
 
     private static string Kind(FindingKind kind) => kind switch

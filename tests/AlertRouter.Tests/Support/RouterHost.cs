@@ -65,6 +65,7 @@ public sealed class RouterHost : IAsyncDisposable
         {
             ["ConnectionStrings:Marten"] = TestInfrastructure.PostgresConnectionString,
             ["RabbitMq:Host"] = TestInfrastructure.RabbitHost,
+            ["RabbitMq:Port"] = TestInfrastructure.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq:VirtualHost"] = vhost,
             ["RabbitMq:Username"] = TestInfrastructure.RabbitUser,
             ["RabbitMq:Password"] = TestInfrastructure.RabbitPassword,

@@ -36,9 +36,11 @@ public sealed class SmtpSink : IAsyncDisposable
         return probe.ExitCode == 0 ? null : "python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)";
     }
 
-    public static async Task<SmtpSink> StartAsync()
+    /// <summary>Starts aiosmtpd on a free port, on another one if the port was taken before aiosmtpd bound it.</summary>
+    public static Task<SmtpSink> StartAsync() => FreePorts.StartAsync(StartAsync);
+
+    private static async Task<SmtpSink> StartAsync(int port)
     {
-        var port = FreePort();
         var maildir = Path.Combine(Path.GetTempPath(), $"alertrouter-mail-{Guid.NewGuid():N}");
         foreach (var sub in new[] { "tmp", "new", "cur" })
         {
@@ -67,6 +69,13 @@ public sealed class SmtpSink : IAsyncDisposable
                 return process.HasExited ? throw new InvalidOperationException("aiosmtpd exited") : false;
             }
         }, TimeSpan.FromSeconds(20), "aiosmtpd listens");
+        if (process.HasExited)
+        {
+            // It answered on the port and exited anyway: what answered was another process that took the port first.
+            await sink.DisposeAsync();
+            throw new InvalidOperationException($"aiosmtpd could not bind port {port}");
+        }
+
         return sink;
     }
 
@@ -75,13 +84,6 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         var dir = Path.Combine(Maildir, "new");
         return Directory.Exists(dir) ? Directory.GetFiles(dir).Select(File.ReadAllText).ToList() : [];
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

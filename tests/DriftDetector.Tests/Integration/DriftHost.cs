@@ -46,7 +46,7 @@ public sealed class DriftEnvironment : IAsyncLifetime
         await Ingest.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         rabbit = await new ConnectionFactory
         {
-            HostName = TestInfrastructure.RabbitHost, VirtualHost = VirtualHost, UserName = TestInfrastructure.RabbitUser, Password = TestInfrastructure.RabbitPassword,
+            HostName = TestInfrastructure.RabbitHost, Port = TestInfrastructure.RabbitPort, VirtualHost = VirtualHost, UserName = TestInfrastructure.RabbitUser, Password = TestInfrastructure.RabbitPassword,
         }.CreateConnectionAsync();
         foreach (var type in new[] { "DriftDetected", "DriftUpdated", "DriftResolved", "HealthConditionChanged", "ChangeDetected" })
         {
@@ -133,6 +133,7 @@ public sealed class DriftEnvironment : IAsyncLifetime
             ["DriftDetector:LagCheckInterval"] = "00:00:00.500",
             ["DriftDetector:LagAlertEvents"] = "1000000",
             ["RabbitMq:Host"] = TestInfrastructure.RabbitHost,
+            ["RabbitMq:Port"] = TestInfrastructure.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq:VirtualHost"] = VirtualHost,
             ["RabbitMq:Username"] = TestInfrastructure.RabbitUser,
             ["RabbitMq:Password"] = TestInfrastructure.RabbitPassword,

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Mutation testing of the pure cores with Stryker.NET (pinned in .config/dotnet-tools.json), one file set at a
+# time, each against the test project that tests it, then a per-file score table spliced into docs/quality.md.
+# Not run by .ci/run: it builds and tests once per mutant (minutes to hours per set on two cores).
+#
+#   bash scripts/mutation.sh                     # every set
+#   bash scripts/mutation.sh statistics          # one or more of: statistics detector alerts ingest
+#   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh ingest
+#
+# Reports land in .local/mutation/<set>/reports/mutation-report.{json,html} (git-ignored); the table in
+# docs/quality.md is rebuilt from every report present, so a set not rerun keeps its last row.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/.local/mutation
+concurrency=${MUTATION_CONCURRENCY:-1}
+dotnet tool restore >/dev/null
+
+# Per set: the mutated project, the test project that tests it, the --mutate globs (on the mutated project's
+# files; each covers every file of its folder) and the test filter (the fast, I/O-free tests of that code).
+declare -A project=( [statistics]=libs/Statistics/Statistics.csproj [detector]=services/DriftDetector/DriftDetector.csproj
+                     [alerts]=services/AlertRouter/AlertRouter.csproj [ingest]=services/Ingest/Ingest.csproj )
+declare -A tests=( [statistics]=tests/Statistics.Tests [detector]=tests/DriftDetector.Tests
+                   [alerts]=tests/AlertRouter.Tests [ingest]=tests/Ingest.Tests )
+declare -A mutate=( [statistics]='**/*.cs' [detector]='**/Detection/**/*.cs'
+                    [alerts]='**/Alerts/**/*.cs' [ingest]='**/Validation/**/*.cs' )
+declare -A filter=( [statistics]=''
+                    [detector]='FullyQualifiedName!~.Integration.'
+                    [alerts]='FullyQualifiedName~.Unit.'
+                    [ingest]='FullyQualifiedName~Validation|FullyQualifiedName~PrivacyGuard|FullyQualifiedName~Pseudonym' )
+order=(statistics detector alerts ingest)
+chosen=("$@"); [ ${#chosen[@]} -eq 0 ] && chosen=("${order[@]}")
+
+for set in "${chosen[@]}"; do
+  [ -n "${project[$set]:-}" ] || { echo "unknown set '$set' (one of: ${order[*]})" >&2; exit 2; }
+  args=(--project "$(basename "${project[$set]}")" --reporter json --reporter html --reporter progress
+        --output "$out/$set" --concurrency "$concurrency" --configuration Release --skip-version-check)
+  set -f; for p in ${mutate[$set]}; do args+=(--mutate "$p"); done; set +f
+  [ -n "${filter[$set]}" ] && args+=(--test-case-filter "${filter[$set]}")
+  rm -rf "$out/$set"; mkdir -p "$out/$set"
+  echo "== $set: ${project[$set]} with ${tests[$set]} (${filter[$set]:-all tests})"
+  start=$(date +%s)
+  (cd "${tests[$set]}" && dotnet stryker "${args[@]}") | tee "$out/$set/stryker.log" | grep -E "Killed|Survived|score|Timeout|error" || true
+  echo "$(( $(date +%s) - start ))" > "$out/$set/seconds"
+done
+
+python3 scripts/mutation_table.py "$out" docs/quality.md

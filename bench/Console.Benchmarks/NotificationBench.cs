@@ -36,6 +36,9 @@ public static class NotificationBench
         var doc = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(root, "bench", "EndToEnd", "results", "latest.json")))!;
         var only = Router.Text(args, "--scenarios")?.Split(',');
         var seeds = Router.Arg(args, "--seeds", 1);
+        // "oracle": every finding after the change start carries the injected change's id, as the detector's root-cause
+        // groups would if they attributed perfectly; findings before the change stay in the fallback groups.
+        var oracle = Router.Text(args, "--grouping") == "oracle";
         var (sink, sinkUrl, received) = await Router.SinkAsync();
         Environment.SetEnvironmentVariable("SINK", sinkUrl);
         var rows = new List<NotificationRow>();
@@ -49,20 +52,20 @@ public static class NotificationBench
             foreach (var run in runs!.AsArray().Take(seeds))
             {
                 received.Clear();
-                var row = await ReplayAsync(scenario, run!, received);
+                var row = await ReplayAsync(scenario, run!, received, oracle);
                 rows.Add(row);
                 System.Console.WriteLine(row);
             }
         }
 
         await sink.DisposeAsync();
-        await WriteAsync(root, rows);
+        await WriteAsync(root, rows, oracle ? "notifications-oracle" : "notifications");
         return rows.All(r => r.MaxPagesPerIncidentPerLevel <= 2) ? 0 : 1;
     }
 
-    private static async Task<NotificationRow> ReplayAsync(string scenario, JsonNode run, System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body)> received)
+    private static async Task<NotificationRow> ReplayAsync(string scenario, JsonNode run, System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body)> received, bool oracle)
     {
-        var findings = Findings(run);
+        var findings = Findings(run, oracle ? $"injected-{scenario}-{run["seed"]}" : null);
         var changes = run["expected"]!.AsArray().Select(e => e!["change"]!.GetValue<string>()).Distinct().Count();
         var perFinding = findings.Select(f => $"{f.Kind}|{f.Evidence.Signal}|{f.Site}|{AlertLabels.SubgroupText(f.Subgroup)}").Distinct().Count();
         var clock = new FakeTimeProvider(findings.Count > 0 ? findings.Min(f => f.DetectedAt).AddMinutes(-1) : DateTimeOffset.UnixEpoch);
@@ -137,7 +140,7 @@ public static class NotificationBench
     }
 
     /// <summary>Every distinct finding of a run: those matched to the manifest (exact and broader scope) and the unexpected ones.</summary>
-    private static List<DriftDetected> Findings(JsonNode run)
+    private static List<DriftDetected> Findings(JsonNode run, string? oracleChange)
     {
         var raw = new Dictionary<string, JsonNode>();
         foreach (var e in run["expected"]!.AsArray())
@@ -157,7 +160,10 @@ public static class NotificationBench
             raw[u!["id"]!.GetValue<string>()] = u.DeepClone();
         }
 
-        return raw.Select(kv => ToFinding(kv.Key, kv.Value)).OrderBy(f => f.DetectedAt).ThenBy(f => f.FindingId, StringComparer.Ordinal).ToList();
+        return raw.Select(kv => ToFinding(kv.Key, kv.Value) with
+            {
+                ChangeId = oracleChange is not null && kv.Value["beforeChange"]?.GetValue<bool>() != true ? oracleChange : null,
+            }).OrderBy(f => f.DetectedAt).ThenBy(f => f.FindingId, StringComparer.Ordinal).ToList();
     }
 
     private static DriftDetected ToFinding(string id, JsonNode f)
@@ -208,14 +214,16 @@ public static class NotificationBench
         }
     }
 
-    private static async Task WriteAsync(string root, List<NotificationRow> rows)
+    private static async Task WriteAsync(string root, List<NotificationRow> rows, string name)
     {
         var dir = Path.Combine(root, "bench", "Console.Benchmarks", "results");
         Directory.CreateDirectory(dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, "notifications.json"), JsonSerializer.Serialize(new
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".json"), JsonSerializer.Serialize(new
         {
             benchmark = "notifications-per-injected-change",
-            grouping = "fallback (deployment, site, one-day detecting window): findings carry no change id yet",
+            grouping = name == "notifications"
+                ? "fallback (deployment, site, one-day detecting window): findings carry no change id yet"
+                : "oracle change id on every finding after the change start (what perfect root-cause groups would give); earlier findings by the fallback key",
             routing = "bench/Console.Benchmarks/bench-routing.yaml (demo routing, every receiver a webhook)",
             pagesPerLevelBudget = 2,
             date = DateTimeOffset.UtcNow,
@@ -229,7 +237,7 @@ public static class NotificationBench
             md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} ({r.Seed}) | {r.InjectedChanges} | {r.Findings} | {r.PerFindingAlerts} | {r.Incidents} | {r.Notifications} | {r.Pages} | {r.MaxPagesPerIncidentPerLevel} | {(double.IsNaN(r.NotificationsPerChange) ? "– (no change)" : r.NotificationsPerChange.ToString("0.0", CultureInfo.InvariantCulture))} |");
         }
 
-        await File.WriteAllTextAsync(Path.Combine(dir, "notifications.md"), md.ToString());
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"), md.ToString());
         System.Console.WriteLine(md);
     }
 }

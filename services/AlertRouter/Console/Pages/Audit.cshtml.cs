@@ -49,8 +49,10 @@ public sealed class AuditModel(IQuerySession session, TimeProvider time) : PageM
 
         var ids = incidents.Keys.ToArray();
         var instant = Instant;
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids) && e.Timestamp <= instant)
-            .OrderBy(e => e.Sequence).ToListAsync(ct);
+        // Ordered here, not in SQL: ORDER BY seq_id lets PostgreSQL walk the whole event table in sequence order instead of
+        // using the stream index (1M events: ~0.6 s against a few ms).
+        var events = (await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids) && e.Timestamp <= instant).ToListAsync(ct))
+            .OrderBy(e => e.Sequence).ToList();
         Timeline = events.Select(e => (e, line: IncidentStory.Line(e.Data, e.Timestamp)))
             .Where(x => x.line is not null && x.e.Data is not NotificationSent and not NotificationFailed)
             .Select(x => new TimelineEntry(x.e.Timestamp, x.e.StreamId, incidents[x.e.StreamId], x.line!)).Reverse().ToList();

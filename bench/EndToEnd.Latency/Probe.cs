@@ -161,6 +161,7 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> arrivals = new();
+    private readonly ConcurrentDictionary<string, int> firings = new();
     private WebApplication? app;
     private int notifications;
 
@@ -168,6 +169,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     public int Notifications => Volatile.Read(ref notifications);
 
     public Task<long> FirstFiring(string model, string signal) => Arrival($"{model}|{signal}").Task;
+
+    /// <summary>Firing notifications received for (model, signal): 1 when delivered once, more for redeliveries.</summary>
+    public int FiringCount(string model, string signal) => firings.GetValueOrDefault($"{model}|{signal}");
 
     public async Task StartAsync()
     {
@@ -187,6 +191,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 if (labels.TryGetProperty("model", out var model) && labels.TryGetProperty("signal", out var signal))
                 {
                     Arrival($"{model.GetString()}|{signal.GetString()}").TrySetResult(now);
+                    firings.AddOrUpdate($"{model.GetString()}|{signal.GetString()}", 1, (_, n) => n + 1);
                 }
             }
 

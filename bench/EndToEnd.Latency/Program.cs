@@ -7,6 +7,12 @@
 //   dotnet run -c Release --project bench/EndToEnd.Latency -- [--rate 5000] [--idle-probes 10] [--probes 40]
 //       [--warmup 30] [--warmup-probes 2] [--window 200] [--days 30] [--volume 10] [--timeout 120] [--label name]
 //
+// Soak mode (issue 15): --soak-minutes N holds the background rate for N minutes, one probe every --probe-every seconds
+// (default 20), sampling each process's resident memory (VmRSS) every 2 s; the report adds RSS over time, its slope
+// (least squares over the loaded period after the warm-up, MB per 10 min) and the detector lag's slope. The 30-minute soak:
+//   dotnet run -c Release --project bench/EndToEnd.Latency -- --rate 5000 --soak-minutes 30 --days 120 --volume 20 --label soak-30m
+// (enough pre-generated traffic for 30 min at 5,000 events/s; the report says if it ran out).
+//
 // Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while
 // the demo is up. Writes bench/EndToEnd.Latency/results/<label>.{md,json}; docs/benchmarks.md quotes them (by hand: the
 // section there explains each run).
@@ -30,6 +36,14 @@ var root = FindRoot();
 var suffix = Guid.NewGuid().ToString("N")[..8];
 var features = warmupProbes + idleProbes + loadProbes + 5;
 var timeout = TimeSpan.FromSeconds(Arg("--timeout", 60));
+var soakMinutes = Arg("--soak-minutes", 0);
+var probeEvery = TimeSpan.FromSeconds(Arg("--probe-every", 20));
+if (soakMinutes > 0)
+{
+    loadProbes = (int)Math.Ceiling(soakMinutes * 60 / probeEvery.TotalSeconds);
+    features = warmupProbes + idleProbes + loadProbes + 5;
+    if (label == $"rate-{rate}") label = $"soak-{soakMinutes}m-rate-{rate}";
+}
 
 Console.WriteLine($"End-to-end latency benchmark {label}: background {(rate == 0 ? "unpaced" : $"{rate:N0} events/s")}, {idleProbes} idle + {loadProbes} loaded probes, window {window}");
 await using var receiver = new WebhookReceiver();
@@ -120,8 +134,23 @@ var sampling = Task.Run(async () =>
 await Task.Delay(TimeSpan.FromSeconds(warmup));
 var loadStart = sampler.Take("load-start");
 Console.WriteLine($"  after {warmup} s warm-up: store head {loadStart.StoreHead:N0}, detector applied {loadStart.DetectorProcessed:N0}, lag {loadStart.DetectorLag:N0}");
-Console.WriteLine("Probes under load ...");
-await RunProbesAsync("load", loadProbes);
+Console.WriteLine(soakMinutes > 0 ? $"Soak: {soakMinutes} min under load, one probe every {probeEvery.TotalSeconds:F0} s ..." : "Probes under load ...");
+if (soakMinutes > 0)
+{
+    var soak = Stopwatch.StartNew();
+    for (var i = 0; i < loadProbes && soak.Elapsed < TimeSpan.FromMinutes(soakMinutes); i++)
+    {
+        var slot = soak.Elapsed;
+        await RunProbesAsync("load", 1);
+        var wait = slot + probeEvery - soak.Elapsed;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+    }
+}
+else
+{
+    await RunProbesAsync("load", loadProbes);
+}
+
 var loadEnd = sampler.Take("load-end");
 cts.Cancel();
 await sampling;
@@ -213,6 +242,38 @@ md.AppendLine(double.IsPositiveInfinity(loadP95) || double.IsPositiveInfinity(id
     : string.Create(CultureInfo.InvariantCulture, $"Ratio p95 under load / p95 idle: {loadP95 / idleP95:F2}."));
 md.AppendLine(CultureInfo.InvariantCulture, $"Sustained during the loaded probes ({seconds:F0} s): events stored {storeRate:N0}/s (offered {(rate == 0 ? "unpaced" : rate.ToString("N0", CultureInfo.InvariantCulture))}), applied by the detector {detectorRate:N0}/s, detector lag at the end {loadEnd.DetectorLag:N0} events (max sampled {maxLag:N0}){(simulatorFinished ? "; the pre-generated traffic ran out before the end" : "")}.");
 md.AppendLine(CultureInfo.InvariantCulture, $"CPU cores used during the loaded probes: {Cpu(loadStart, loadEnd)}. Idle probes: {Cpu(idleStart, idleEnd)}.");
+var loaded = samples.Where(x => x.At >= loadStart.At && x.At <= loadEnd.At).ToList();
+var rssSlopes = new Dictionary<string, double>();
+if (soakMinutes > 0 && loaded.Count >= 3)
+{
+    // Least-squares slope over the loaded period (after the warm-up): flat memory reads ~0 MB per 10 min.
+    static double Slope(IReadOnlyList<(double T, double Y)> points)
+    {
+        var mt = points.Average(p => p.T);
+        var my = points.Average(p => p.Y);
+        var sxx = points.Sum(p => (p.T - mt) * (p.T - mt));
+        return sxx == 0 ? 0 : points.Sum(p => (p.T - mt) * (p.Y - my)) / sxx;
+    }
+
+    double Minutes(Sample x) => (x.At - loadStart.At) / (double)Stopwatch.Frequency / 60;
+    md.AppendLine();
+    md.AppendLine(CultureInfo.InvariantCulture, $"Soak: {seconds / 60:F1} min at {rate:N0} events/s offered. Resident memory (VmRSS) of each process, sampled every 2 s:");
+    md.AppendLine();
+    md.AppendLine("| process | RSS at start | RSS at end | max | slope (MB per 10 min) |");
+    md.AppendLine("|---|---:|---:|---:|---:|");
+    foreach (var name in loaded[0].RssMb.Keys)
+    {
+        var points = loaded.Where(x => x.RssMb.ContainsKey(name)).Select(x => (Minutes(x), x.RssMb[name])).ToList();
+        rssSlopes[name] = Slope(points) * 10;
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {points[0].Item2:F0} MB | {points[^1].Item2:F0} MB | {points.Max(p => p.Item2):F0} MB | {rssSlopes[name]:+0.0;-0.0;0.0} |");
+    }
+
+    var lagSlope = Slope(loaded.Select(x => (Minutes(x), x.DetectorLag)).ToList()) * 10;
+    md.AppendLine();
+    md.AppendLine(CultureInfo.InvariantCulture, $"Detector lag slope: {lagSlope:+0;-0;0} events per 10 min (a growing queue reads clearly positive). p95 under load / idle p95 is the ratio above; the bar is 1.5.");
+    rssSlopes["detector-lag"] = lagSlope;
+}
+
 Console.WriteLine();
 Console.WriteLine(md);
 
@@ -222,7 +283,8 @@ await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.md"), md.ToString())
 await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializer.Serialize(new
 {
     label, rate, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
-    samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag }),
+    rssSlopes,
+    samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag, s.RssMb }),
 }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Logs of this run: {stack.LogDirectory}");
 return 0;
@@ -258,7 +320,7 @@ internal sealed record ProbeResult(string Phase, int Index, string Signal, strin
 
 internal sealed record Sample(
     string Name, long At, long StoreHead, double DetectorProcessed, double DetectorLag, Dictionary<string, double> Cpu,
-    Dictionary<int, double> Postgres, Dictionary<int, double> RabbitMq, double MachineBusy);
+    Dictionary<int, double> Postgres, Dictionary<int, double> RabbitMq, double MachineBusy, Dictionary<string, double> RssMb);
 
 /// <summary>Reads the store's head, the detector's counters (its /metrics) and CPU time of every component.</summary>
 internal sealed class Sampler(Stack stack)
@@ -291,7 +353,8 @@ internal sealed class Sampler(Stack stack)
         }
 
         var cpu = stack.Children.ToDictionary(c => c.Name, c => c.CpuSeconds());
-        return new Sample(name, Stopwatch.GetTimestamp(), head, processed, lag, cpu, ProcStat.CpuSecondsOf("postgres"), ProcStat.CpuSecondsOf("beam.smp"), ProcStat.Machine().Busy);
+        var rss = stack.Children.ToDictionary(c => c.Name, c => ProcStat.RssMegabytes(c.Pid));
+        return new Sample(name, Stopwatch.GetTimestamp(), head, processed, lag, cpu, ProcStat.CpuSecondsOf("postgres"), ProcStat.CpuSecondsOf("beam.smp"), ProcStat.Machine().Busy, rss);
     }
 
     private static double Metric(string text, string name)

@@ -18,6 +18,9 @@ public static class Extensions
     /// <summary>Health-check tag for checks that gate readiness (dependencies such as PostgreSQL and RabbitMQ).</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>How long the host waits for its services to stop on SIGTERM (<see cref="HostOptions.ShutdownTimeout"/>).</summary>
+    public static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(8);
+
     private static readonly object MeterAdapterGate = new();
     private static IDisposable? meterAdapter;
 
@@ -63,6 +66,10 @@ public static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddHostedService<StartupReport>();
+
+        // On SIGTERM every service stops taking work and hands back what it holds (unacknowledged messages are redelivered)
+        // within 10 s; the manifests' terminationGracePeriodSeconds (20) leaves room before the kill.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = GracefulStopTimeout);
         return builder;
     }
 

@@ -97,7 +97,9 @@ public static class IngestExtensions
             // Otherwise the HTTP API could publish before the queues are bound, and those messages would be lost.
             o.WaitUntilStarted = true;
             o.StartTimeout = TimeSpan.FromSeconds(60);
-            o.StopTimeout = TimeSpan.FromSeconds(30);
+            // Within the host's graceful stop (8 s): consumers still waiting for the writer give their messages back
+            // (unacknowledged, redelivered), rather than holding the process past the orchestrator's grace period.
+            o.StopTimeout = TimeSpan.FromSeconds(5);
         });
         services.AddMassTransit(x =>
         {

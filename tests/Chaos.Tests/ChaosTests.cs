@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Monitoring.EndToEnd.Latency;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Monitoring.Chaos.Tests;
+
+/// <summary>One fault and how long the stack took to recover from it.</summary>
+internal sealed record FaultRecovery(string Fault, double ReadySeconds, IReadOnlyDictionary<string, double> ServiceReadySeconds, double LagZeroSeconds);
+
+/// <summary>
+/// The chaos run, once per suite: a private PostgreSQL and RabbitMQ, the three services as processes, a steady producer over
+/// HTTP and plain AMQP, a probe deployment whose drifting windows each open exactly one finding, and a webhook receiver; then
+/// kill -9 of each service in turn, a PostgreSQL restart, a RabbitMQ restart and dropped client connections.
+/// </summary>
+public sealed class ChaosFixture : IAsyncLifetime
+{
+    public const int Window = 200;
+    public const int Features = 6;
+    private readonly List<IAsyncDisposable> owned = [];
+
+    internal PrivatePostgres Postgres { get; } = new();
+    internal PrivateRabbit Rabbit { get; } = new();
+    internal ChaosStack Stack { get; private set; } = null!;
+    internal Producer Producer { get; private set; } = null!;
+    internal Probe Probe { get; private set; } = null!;
+    internal WebhookReceiver Webhook { get; } = new();
+    internal List<FaultRecovery> Recoveries { get; } = [];
+    internal Dictionary<string, double> StopSeconds { get; } = [];
+    internal int ProbeWindows { get; private set; }
+    internal Exception? Failure { get; private set; }
+
+    public static string Root
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monitoring.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Monitoring.sln not found above the test output");
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await RunAsync();
+        }
+        catch (Exception e)
+        {
+            Failure = new InvalidOperationException($"{e.Message}\n{Stack?.Tails()}", e);
+        }
+    }
+
+    internal TimeSpan WallTime { get; private set; }
+
+    private async Task RunAsync()
+    {
+        var wall = Stopwatch.StartNew();
+        owned.Add(Postgres);
+        owned.Add(Rabbit);
+        await Task.WhenAll(Postgres.StartAsync(), Rabbit.StartAsync());
+        await Webhook.StartAsync();
+        owned.Add(Webhook);
+        var config = Directory.CreateTempSubdirectory("chaos-config-").FullName;
+        var policies = Directory.CreateDirectory(Path.Combine(config, "policies")).FullName;
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        Stack = new ChaosStack(Root, Postgres, Rabbit, policies, Path.Combine(config, "routing.yaml"));
+        owned.Add(Stack);
+        Probe = new Probe(Stack.Url("Ingest"), suffix, Window, Features);
+        await File.WriteAllTextAsync(Path.Combine(policies, "probe.yaml"), Probe.PolicyYaml());
+        await File.WriteAllTextAsync(Path.Combine(config, "routing.yaml"), Webhook.RoutingYaml());
+        foreach (var name in ChaosStack.Names) await Stack.StartAsync(name); // Ingest first: it creates the event store
+
+        Producer = new Producer(Stack.Url("Ingest"), Rabbit.Port);
+        owned.Add(Producer);
+        Producer.Start();
+        await Probe.SendReferenceAsync(CancellationToken.None);
+
+        // Each fault right after a drifting probe window: its finding is decided and routed while the fault happens.
+        foreach (var name in ChaosStack.Names)
+        {
+            await FaultAsync($"kill -9 {name}", async () =>
+            {
+                Stack.Kill(name);
+                await Stack.StartAsync(name);
+            });
+        }
+
+        await FaultAsync("PostgreSQL restart", Postgres.RestartAsync);
+        await FaultAsync("RabbitMQ restart", Rabbit.RestartAsync);
+        await FaultAsync("client connections dropped (PostgreSQL)", Postgres.DropConnectionsAsync);
+
+        await Producer.StopAsync();
+        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "caught up (lag 0)", async () => await Stack.LagAsync() == 0 && await StoredCountAsync() >= Producer.Published.Count);
+        foreach (var k in Enumerable.Range(0, ProbeWindows))
+        {
+            await Webhook.FirstFiring(Probe.Model, $"feature:{Probe.FeatureName(k)}").WaitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        // Graceful stop last: SIGTERM, and the time each service takes to exit.
+        foreach (var name in ChaosStack.Names.Reverse()) StopSeconds[name] = (await Stack.TerminateAsync(name)).TotalSeconds;
+        WallTime = wall.Elapsed;
+    }
+
+    private async Task FaultAsync(string fault, Func<Task> inflict)
+    {
+        await Probe.SendDriftingWindowAsync(ProbeWindows++, CancellationToken.None);
+        await inflict(); // a killed service is started again (and waited for) inside
+        var clock = Stopwatch.StartNew();
+        var ready = new Dictionary<string, double>();
+        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), $"every service ready after {fault}", async () =>
+        {
+            foreach (var name in ChaosStack.Names.Where(n => !ready.ContainsKey(n)))
+            {
+                if (await Stack.ReadyAsync(name)) ready[name] = clock.Elapsed.TotalSeconds;
+            }
+
+            return ready.Count == ChaosStack.Names.Length;
+        });
+        var allReady = clock.Elapsed.TotalSeconds;
+
+        // Caught up: the lag is back within what the producer sends in two seconds (it keeps sending).
+        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), $"detection caught up after {fault}", async () => await Stack.LagAsync() is <= 400);
+        Recoveries.Add(new FaultRecovery(fault, allReady, ready, clock.Elapsed.TotalSeconds));
+    }
+
+    internal async Task<long> StoredCountAsync() =>
+        (long)(await ScalarAsync("select count(*) from ingest.mt_events where stream_id like 'chaos%'"))!;
+
+    internal async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    internal async Task<HashSet<string>> StoredIdsAsync()
+    {
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select stream_id from ingest.mt_events where stream_id like 'chaos%'", connection);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var item in Enumerable.Reverse(owned))
+        {
+            try
+            {
+                await item.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine($"cleanup: {e.Message}");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// What must hold after the chaos run: nothing published lost or stored twice, every finding of the scenario present once and
+/// notified (redeliveries counted), detection caught up, recovery after a PostgreSQL restart within 30 s for every service, and
+/// every service exiting within 10 s of SIGTERM. Writes the recovery times to tests/Chaos.Tests/results/summary.md.
+/// </summary>
+public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) : IClassFixture<ChaosFixture>
+{
+    [Fact]
+    public async Task GivenKillsRestartsAndDroppedConnections_WhenTheProducerKeepsSending_ThenNothingIsLostOrDuplicatedAndEveryServiceRecovers()
+    {
+        if (fixture.Failure is { } failure) throw failure;
+
+        var published = fixture.Producer.Published;
+        var stored = await fixture.StoredIdsAsync();
+        Assert.True(published.Count > 500, $"only {published.Count} items published: the run proves little");
+        var lost = published.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} published items not stored, e.g. {string.Join(", ", lost.Take(5))}"); // published = stored
+        Assert.Equal(stored.Count, await fixture.StoredCountAsync()); // no duplicate event
+
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
+        var redeliveries = 0;
+        for (var k = 0; k < fixture.ProbeWindows; k++)
+        {
+            var count = fixture.Webhook.FiringCount(Probe.Model, $"feature:{Probe.FeatureName(k)}");
+            Assert.True(count >= 1, $"finding {k} notified");
+            redeliveries += count - 1;
+        }
+
+        var summary = Summary(published.Count, redeliveries);
+        output.WriteLine(summary);
+        var results = Directory.CreateDirectory(Path.Combine(ChaosFixture.Root, "tests", "Chaos.Tests", "results")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(results, "summary.md"), summary);
+
+        var postgres = fixture.Recoveries.Single(r => r.Fault == "PostgreSQL restart");
+        Assert.All(postgres.ServiceReadySeconds, s => Assert.True(s.Value <= 30, $"{s.Key} ready {s.Value:0.0} s after the PostgreSQL restart"));
+        Assert.True(postgres.LagZeroSeconds <= 30, $"detection caught up {postgres.LagZeroSeconds:0.0} s after the PostgreSQL restart");
+        Assert.All(fixture.StopSeconds, s => Assert.True(s.Value <= 10, $"{s.Key} took {s.Value:0.0} s to exit after SIGTERM"));
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private string Summary(int published, int redeliveries)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Chaos suite: recovery per fault");
+        sb.AppendLine();
+        sb.AppendLine("Written by `dotnet test tests/Chaos.Tests -c Release` (private PostgreSQL 15 and RabbitMQ 3.10 node, the three services as");
+        sb.AppendLine("processes, a steady producer over HTTP and plain AMQP). Seconds from the end of the fault (the restart command returned,");
+        sb.AppendLine("or the killed service was started again and answered ready) until each service's /health/ready answers 200, and until the");
+        sb.AppendLine("detector's lag is back within two seconds of traffic (at most 400 events; the producer keeps sending throughout).");
+        sb.AppendLine();
+        sb.AppendLine("| fault | Ingest ready | DriftDetector ready | AlertRouter ready | all ready | detection caught up |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var r in fixture.Recoveries)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Fault} | {r.ServiceReadySeconds["Ingest"]:0.0} | {r.ServiceReadySeconds["DriftDetector"]:0.0} | {r.ServiceReadySeconds["AlertRouter"]:0.0} | {r.ReadySeconds:0.0} | {r.LagZeroSeconds:0.0} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Published (accepted) items: {published}, all stored once; producer resends after a failure: {fixture.Producer.Retries}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Probe findings: {fixture.ProbeWindows}, each notified; redelivered notifications: {redeliveries}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Exit after SIGTERM: {string.Join(", ", fixture.StopSeconds.Select(s => $"{s.Key} {s.Value:0.0} s"))}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Suite wall time {fixture.WallTime.TotalMinutes:0.0} min on {Environment.ProcessorCount} cores (load average at the end {LoadAverage()}).");
+        return sb.ToString();
+    }
+}

@@ -79,9 +79,10 @@ internal static class Benchmark
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.Parallel };
         var nulls = new ConcurrentBag<RunResult>();
+        var truth = new TruePerformance(newUser.Policy.Subgroups.Attributes, newUser.Policy.Subgroups.Intersections.Select(x => x.ToArray()).ToList());
         Console.WriteLine($"null traffic: {seeds.Length} seeds × {o.NullDays} days under {o.Policy}, {o.NewUserDays} days under {o.NewUserPolicy} ...");
         Parallel.ForEach(seeds, parallel, seed =>
-            nulls.Add(RunEngine.Run(new RunPlan("null", seed, o.NullDays, o.NullDays), [policy], embedding, _ => null, [.. specs.Values])));
+            nulls.Add(RunEngine.Run(new RunPlan("null", seed, o.NullDays, o.NullDays), [policy], embedding, _ => null, [.. specs.Values], truth)));
         var newUserRuns = new ConcurrentBag<RunResult>();
         Parallel.ForEach(seeds, parallel, seed =>
             newUserRuns.Add(RunEngine.Run(new RunPlan("null", seed, o.NewUserDays, o.NewUserDays), [newUser], embedding, _ => null, null)));
@@ -105,8 +106,8 @@ internal static class Benchmark
         var rows = scenarios.Select(s => Scoring.Aggregate(s, scores.Where(x => x.Scenario == s).ToList(), specs[s], BenchOptions.PostChangeDays(s))).ToList();
         rows.Add(NullRow("null", nulls, 0, scores, nullYears));
         var newUserYears = newUserRuns.Sum(r => (r.End - r.ReferenceCompleteAt!.Value).TotalDays) / 365.25;
-        rows.Add(NullRow("null (new-user policy)", newUserRuns, 0, [], newUserYears));
-        Report.Write(o, rows, scores, [.. nulls], [.. newUserRuns], [.. results], newUserYears, clock.Elapsed);
+        rows.Add(NullRow("null (new-user policy)", newUserRuns, 0, [], newUserYears) with { Note = "null deployment-years only" });
+        Report.Write(o, rows, scores, [.. nulls], [.. newUserRuns], [.. results], newUserYears, truth, clock.Elapsed);
         return 0;
     }
 
@@ -119,7 +120,7 @@ internal static class Benchmark
         var seeds = nulls.Count();
         return new SummaryRow(name, seeds, null, null, null, null, 0, Scoring.Round(alarms / years), null, 0, null, null, null,
             Scoring.Round(years), alarms, null, null, null, null, null,
-            policy == 0 ? "null deployment-years plus every pre-change period of the change runs" : "null deployment-years only");
+            "null deployment-years plus every pre-change period of the change runs");
     }
 
     private static LoadedPolicy Load(string path) => PolicyLoader.Load(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));

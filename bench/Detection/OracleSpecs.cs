@@ -42,6 +42,21 @@ internal abstract class OracleSpec(Change change)
     /// <summary>The monitor for one run, with its threshold for the oracle's budget (ARL₀ = observations per year / budget).</summary>
     public abstract OracleMonitor Monitor(double averageRunLength, RunReference reference);
 
+    private readonly Dictionary<(double, double), double> thresholds = [];
+
+    /// <summary>
+    /// A threshold computed once per (ARL₀, p₀) and shared by the seeds: the simulated ones are seeded, so every run would get the
+    /// same value, and the risk-adjusted ones cost seconds each.
+    /// </summary>
+    protected double Threshold(double averageRunLength, double p0, Func<double> compute)
+    {
+        lock (thresholds)
+        {
+            if (!thresholds.TryGetValue((averageRunLength, p0), out var h)) thresholds[(averageRunLength, p0)] = h = compute();
+            return h;
+        }
+    }
+
     public static OracleSpec? For(Change change, TrafficGenerator generator) => change switch
     {
         AcquisitionShift a => new FeatureShiftSpec(a),
@@ -131,7 +146,7 @@ internal sealed class FeatureShiftSpec : OracleSpec
     public override OracleMonitor Monitor(double averageRunLength, RunReference reference)
     {
         var stats = cells.ToDictionary(kv => kv.Key, kv => (kv.Value.Mean, Sd: Math.Sqrt(kv.Value.M2 / Math.Max(1, kv.Value.N - 1))));
-        return new OracleMonitor(Thresholds.Gaussian(delta, averageRunLength), (e, _) =>
+        return new OracleMonitor(Threshold(averageRunLength, 0, () => Thresholds.Gaussian(delta, averageRunLength)), (e, _) =>
         {
             if (e is not InferenceEvent i || !InScope(i.Message, shift.Manufacturer) || !i.Message.Features.TryGetValue(feature, out var x)
                 || !stats.TryGetValue(Cell(i.Message), out var s) || !(s.Sd > 0)) return [];
@@ -157,7 +172,7 @@ internal sealed class NewCategorySpec(Change change, string attribute, string va
     public override OracleMonitor Monitor(double averageRunLength, RunReference reference)
     {
         var p0 = 1.0 / (reference.InScope(s => InScope(s.Message)) + 1);
-        return new OracleMonitor(Thresholds.Bernoulli(p0, share, averageRunLength), (e, _) =>
+        return new OracleMonitor(Threshold(averageRunLength, p0, () => Thresholds.Bernoulli(p0, share, averageRunLength)), (e, _) =>
         {
             if (e is not InferenceEvent i || !InScope(i.Message)) return [];
             var p1 = Math.Max(p0, share * Change.EffectAt(e.At));
@@ -192,7 +207,7 @@ internal sealed class NewSiteSpec(SiteOnboarding change, string vendor, double n
     public override OracleMonitor Monitor(double averageRunLength, RunReference reference)
     {
         var p0 = 1.0 / (reference.Count + 1);
-        return new OracleMonitor(Thresholds.Bernoulli(p0, Share(1), averageRunLength), (e, _) =>
+        return new OracleMonitor(Threshold(averageRunLength, p0, () => Thresholds.Bernoulli(p0, Share(1), averageRunLength)), (e, _) =>
         {
             if (e is not InferenceEvent i) return [];
             var p1 = Math.Max(p0, Share(change.EffectAt(e.At)));
@@ -252,7 +267,7 @@ internal sealed class MissRateSpec(SubgroupSensitivityDrop change, ModelSpec mod
     }
 
     public override OracleMonitor Monitor(double averageRunLength, RunReference reference) =>
-        new(Thresholds.RiskAdjusted(pool, p => Math.Min(0.999, p + change.Drop), averageRunLength),
+        new(Threshold(averageRunLength, 0, () => Thresholds.RiskAdjusted(pool, p => Math.Min(0.999, p + change.Drop), averageRunLength)),
             (e, s) => Cases(e, s).Select(c => LikelihoodRatio.Bernoulli(c.Miss, c.P0, Math.Min(0.999, c.P0 + change.Drop * c.Effect))));
 }
 
@@ -293,7 +308,7 @@ internal sealed class PrevalenceSpec : OracleSpec
     }
 
     public override OracleMonitor Monitor(double averageRunLength, RunReference reference) =>
-        new(Thresholds.RiskAdjusted(pool, p => Math.Min(0.95, p * change.Multiplier), averageRunLength), (e, s) =>
+        new(Threshold(averageRunLength, 0, () => Thresholds.RiskAdjusted(pool, p => Math.Min(0.95, p * change.Multiplier), averageRunLength)), (e, s) =>
         {
             if (e is not GroundTruthEvent g || s is null) return [];
             var p0 = P0(s);

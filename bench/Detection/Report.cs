@@ -8,7 +8,7 @@ namespace Monitoring.Detection;
 internal static class Report
 {
     public static void Write(BenchOptions o, IReadOnlyList<SummaryRow> rows, IReadOnlyList<RunScore> scores, IReadOnlyList<RunResult> nulls,
-        IReadOnlyList<RunResult> newUserRuns, IReadOnlyList<RunResult> runs, double newUserYears, TimeSpan elapsed)
+        IReadOnlyList<RunResult> newUserRuns, IReadOnlyList<RunResult> runs, double newUserYears, TruePerformance truth, TimeSpan elapsed)
     {
         Directory.CreateDirectory(Path.Combine(o.Output, "raw"));
         File.WriteAllText(Path.Combine(o.Output, "summary.json"), JsonSerializer.Serialize(rows, Benchmark.Json) + "\n");
@@ -50,6 +50,10 @@ internal static class Report
         var head = string.Create(CultureInfo.InvariantCulture, $"New-user policy (`{o.NewUserPolicy}`) on null traffic ({newUserRuns.Count} seeds × {o.NewUserDays} days, {newUserYears:0.##} deployment-years after the reference): {newUser.Count} findings");
         md.AppendLine(head + (newUser.Count == 0 ? "." : ": " + string.Join(", ", newUser.GroupBy(f => f.Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")) +
             "; most frequent: " + string.Join(", ", newUser.GroupBy(f => $"{f.Signal} @ {Scoring.Text(f.Constraints)}").OrderByDescending(g => g.Count()).Take(5).Select(g => $"{g.Key} ×{g.Count()}")) + "."));
+        var (sens, sensWhere, sensN) = truth.Lowest(sensitivity: true);
+        var (spec, specWhere, specN) = truth.Lowest(sensitivity: false);
+        md.AppendLine();
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"True performance on the null traffic (every inference, simulator truth, subgroups of the new-user policy with ≥ 500 positives / negatives): lowest sensitivity {sens:0.###} ({sensWhere}, {sensN:N0} positives), lowest specificity {spec:0.###} ({specWhere}, {specN:N0} negatives)."));
         File.WriteAllText(Path.Combine(o.Output, "summary.md"), md.ToString());
         Console.WriteLine(md);
     }

@@ -40,7 +40,7 @@ internal static class RunEngine
 
     /// <summary>Runs <paramref name="plan"/>; <paramref name="learn"/> (null runs) lets the oracle specs learn the pre-change laws.</summary>
     public static RunResult Run(RunPlan plan, IReadOnlyList<LoadedPolicy> policies, bool embedding,
-        Func<TrafficGenerator, (OracleSpec Spec, double Arl)?> oracleFor, IReadOnlyList<OracleSpec>? learn)
+        Func<TrafficGenerator, (OracleSpec Spec, double Arl)?> oracleFor, IReadOnlyList<OracleSpec>? learn, TruePerformance? truth = null)
     {
         var generator = Generator(plan, embedding);
         var change = generator.Scenario.Changes.FirstOrDefault();
@@ -78,6 +78,7 @@ internal static class RunEngine
                     }
 
                     if (change is not null && i.Truth.AffectedBy.Contains(change.Id)) affected.Add(i.Message);
+                    truth?.Add(i, generator.Models[0]);
                     foreach (var d in detectors) d.Inference(seq, i.Message);
                     break;
                 }

@@ -28,7 +28,8 @@ internal sealed partial class DeploymentRuntime
             // With the sequential monitors on, a window test is evidence of what changed, not a gate: only the rows that are
             // evidence of harm by themselves (floors judged on the upper bound, the fairness gap's lower bound) open findings.
             var opens = P.Thresholds.WindowFindings || !P.Sequential.Monitors || IsHarmEvidence(r);
-            var openId = opens ? Track(key, r, outcome, evidence, window, sequence) : null;
+            // Evidence rows of a (scope, signal) whose monitor holds an open finding link to it.
+            var openId = opens ? Track(key, r, outcome, evidence, window, sequence) : State.Monitors.Open.GetValueOrDefault(r.Scope + "|" + r.Signal)?.FindingId;
             if (recordStatus)
             {
                 State.Status[key] = new SignalStatus

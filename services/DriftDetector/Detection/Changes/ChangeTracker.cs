@@ -142,22 +142,28 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
     private static int ChooseRoot(ChangeState c)
     {
         // A subgroup value absent from the reference names the change itself (children at site-b, a new site): the widest scope
-        // that saw it, unless a narrower one holds (nearly) all of its events: then its share is the wider one's scaled by the
-        // size ratio of the two scopes (a random part of the wider scope shows the same share instead). Excursion shares are
-        // biased up at the alarm, so the test asks for half the ratio and the usual 1.3× margin.
+        // that saw it, unless a narrower one holds (nearly) all of its events.
         var groups = Enumerable.Range(0, c.Members.Count).Where(i => c.Members[i].NewGroup is not null).ToList();
         if (groups.Count > 0)
         {
             var group = c.Members[groups[0]].NewGroup;
             var same = groups.Where(i => c.Members[i].NewGroup == group)
                 .OrderBy(i => Scopes.Parts(c.Members[i].Scope, null).Count).ThenBy(i => c.Members[i].Scope, StringComparer.Ordinal).ToList();
+            // Events of the new group a scope holds ≈ its share × its size. The root is the most concentrated scope (highest share)
+            // among those holding at least 80 % of what the widest scope holds: a random part of the wider scope holds only its
+            // own fraction of them, the scope the group lives in holds them all.
             var widest = same[0];
+            var all = c.Members[widest].Effect * Math.Max(1, c.Members[widest].Size);
             foreach (var i in same.Skip(1))
             {
                 var (m, w) = (c.Members[i], c.Members[widest]);
-                var ratio = m.Size > 0 && w.Size > 0 ? (double)w.Size / m.Size : 1;
-                if (Scopes.Narrower(m.Scope, w.Scope) && m.Effect > NarrowerFactor * w.Effect && m.Effect >= 0.5 * ratio * w.Effect) widest = i;
-                else if (Scopes.Narrower(m.Scope, w.Scope) && m.Size == w.Size && Math.Abs(m.Effect - w.Effect) <= 1e-9) widest = i; // the same events
+                if (m.Effect * Math.Max(1, m.Size) >= 0.8 * all && m.Effect > NarrowerFactor * w.Effect) widest = i;
+            }
+
+            foreach (var i in same)
+            {
+                var (m, w) = (c.Members[i], c.Members[widest]);
+                if (Scopes.Narrower(m.Scope, w.Scope) && m.Size == w.Size && Math.Abs(m.Effect - w.Effect) <= 1e-9) widest = i; // the same events
             }
 
             return widest;

@@ -136,10 +136,11 @@ public static class ChainVerifier
                 var dataHash = Redaction.DataHash(row.Data, out var redacted);
                 if (redacted) report.Redacted++;
                 var content = ChainHash.Content(row, dataHash, ChainHash.Of(row.Meta));
-                recomputed = ChainHash.Link(recomputed, row.Sequence, LinkKind.Event, content);
+                var fromStored = ChainHash.Link(storedPrevious, row.Sequence, LinkKind.Event, content);
+                recomputed = recomputed.AsSpan().SequenceEqual(storedPrevious) ? fromStored : ChainHash.Link(recomputed, row.Sequence, LinkKind.Event, content);
                 // Each row is checked against its own recorded link (from the recorded previous link), so every altered
                 // row is located, not only the first; the recomputed chain is what the signed checkpoints are checked against.
-                if (!ChainHash.Link(storedPrevious, row.Sequence, LinkKind.Event, content).AsSpan().SequenceEqual(chain.Link))
+                if (!fromStored.AsSpan().SequenceEqual(chain.Link))
                 {
                     report.Add(row.Sequence, chain.EventId != row.Id ? "reordered" : "altered", chain.EventId != row.Id
                         ? $"holds event {row.Id} ({row.Stream} v{row.Version} {row.Type}); the chain recorded {chain.EventId} ({chain.Describe()}) here"

@@ -17,6 +17,7 @@ public static class AuditCli
         monitoring-audit export --store S (--from T --to T | --from-seq N --to-seq N) [--checkpoints DIR] --out FILE
         monitoring-audit as-of T                                                  policies, findings, alerts, routing then (JSON)
         monitoring-audit timeline DEPLOYMENT --model MODEL_ID                     everything recorded about a deployment (JSON)
+        monitoring-audit rederive [--from N] [--to N]                             rerun the detector on the Ingest history, compare findings
         monitoring-audit redact --store S --seq N                                 erase one event's body, keeping its hash (writer role)
         options: --connection CS, --schema-ingest/--schema-drift/--schema-alerts NAME
         """;
@@ -37,6 +38,7 @@ public static class AuditCli
                 "as-of" => await AsOfAsync(a, stdout, ct),
                 "timeline" => await TimelineAsync(a, stdout, ct),
                 "redact" => await RedactAsync(a, stdout, ct),
+                "rederive" => await RederiveAsync(a, stdout, ct),
                 _ => Fail(stderr, Usage),
             };
         }
@@ -101,6 +103,21 @@ public static class AuditCli
             a.One("--model") ?? deployment, ct);
         await stdout.WriteLineAsync(JsonSerializer.Serialize(new { deployment, volume = volume.Select(v => new { day = v.Day, inferences = v.Inferences }), events }, Json));
         return 0;
+    }
+
+    private static async Task<int> RederiveAsync(Args a, TextWriter stdout, CancellationToken ct)
+    {
+        await using var db = DataSource(a);
+        var result = await Monitoring.DriftDetector.Rebuild.Rederivation.RunAsync(db, a.Schema("ingest"), a.Schema("drift"),
+            long.Parse(a.One("--from") ?? "1"), long.Parse(a.One("--to") ?? long.MaxValue.ToString()), ct);
+        await stdout.WriteLineAsync($"rederive: {result.IngestEvents} ingest events replayed under {result.PolicyVersions} recorded policy version(s); " +
+            $"{result.Recorded} finding events recorded, {result.Rederived} re-derived, {result.Differences.Count} difference(s)");
+        foreach (var d in result.Differences.Take(50))
+        {
+            await stdout.WriteLineAsync($"  {d.Kind}: {d.Key}");
+        }
+
+        return result.Differences.Count == 0 ? 0 : 1;
     }
 
     private static async Task<int> RedactAsync(Args a, TextWriter stdout, CancellationToken ct)

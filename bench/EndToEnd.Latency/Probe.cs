@@ -173,6 +173,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Firing notifications received for (model, signal): 1 when delivered once, more for redeliveries.</summary>
     public int FiringCount(string model, string signal) => firings.GetValueOrDefault($"{model}|{signal}");
 
+    /// <summary>Firing notifications received for any signal of <paramref name="model"/> (incidents page once per change).</summary>
+    public int ModelFiringCount(string model) => firings.Where(kv => kv.Key.StartsWith(model + "|", StringComparison.Ordinal)).Sum(kv => kv.Value);
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -97,14 +97,38 @@ public sealed class ChaosFixture : IAsyncLifetime
 
         await Producer.StopAsync();
         await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "caught up (lag 0)", async () => await Stack.LagAsync() == 0 && await StoredCountAsync() >= Producer.Published.Count);
-        foreach (var k in Enumerable.Range(0, ProbeWindows))
+        // Every probe opens its own finding (one shifted feature each); the detector attributes them to changes and the
+        // AlertRouter pages once per change (incident), so notifications are counted per probe model, findings per signal.
+        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), "a finding for every probe", async () =>
         {
-            await Webhook.FirstFiring(Probe.Model, $"feature:{Probe.FeatureName(k)}").WaitAsync(TimeSpan.FromSeconds(90));
-        }
+            var findings = await ProbeFindingsAsync();
+            return Enumerable.Range(0, ProbeWindows).All(k => findings.Any(f => f.Signal == $"feature:{Probe.FeatureName(k)}"));
+        });
+        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "the probe's incident notified",
+            () => Task.FromResult(Webhook.ModelFiringCount(Probe.Model) > 0));
 
         // Graceful stop last: SIGTERM, and the time each service takes to exit.
         foreach (var name in ChaosStack.Names.Reverse()) StopSeconds[name] = (await Stack.TerminateAsync(name)).TotalSeconds;
         WallTime = wall.Elapsed;
+    }
+
+    /// <summary>The probe deployment's findings as the detector's API lists them: id and signal.</summary>
+    internal async Task<List<(string Id, string Signal)>> ProbeFindingsAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
+        try
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"{Stack.Url("DriftDetector")}/v1/findings"));
+            return doc.RootElement.EnumerateArray()
+                .Where(f => f.TryGetProperty("deployment", out var d) && (d.GetString() ?? "").StartsWith($"{Probe.Model}@", StringComparison.Ordinal))
+                .Select(f => (f.GetProperty("id").GetString()!, f.TryGetProperty("evidence", out var e) && e.ValueKind == JsonValueKind.Object ? e.GetProperty("signal").GetString() ?? "" : ""))
+                .ToList();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return [];
+        }
     }
 
     private async Task FaultAsync(string fault, Func<Task> inflict)
@@ -188,13 +212,17 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) :
 
         using var client = new HttpClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
-        var redeliveries = 0;
+        var findings = await fixture.ProbeFindingsAsync();
         for (var k = 0; k < fixture.ProbeWindows; k++)
         {
-            var count = fixture.Webhook.FiringCount(Probe.Model, $"feature:{Probe.FeatureName(k)}");
-            Assert.True(count >= 1, $"finding {k} notified");
-            redeliveries += count - 1;
+            var signal = $"feature:{Probe.FeatureName(k)}";
+            Assert.True(findings.Count(f => f.Signal == signal) == 1, $"probe {k}: {findings.Count(f => f.Signal == signal)} findings for {signal}, expected exactly one");
         }
+
+        Assert.Equal(findings.Count, findings.Select(f => f.Id).Distinct().Count());
+        var notifications = fixture.Webhook.ModelFiringCount(Probe.Model);
+        Assert.True(notifications >= 1, "the probe's incident was notified");
+        var redeliveries = notifications;
 
         var summary = Summary(published.Count, redeliveries);
         output.WriteLine(summary);
@@ -228,7 +256,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) :
 
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Published (accepted) items: {published}, all stored once; producer resends after a failure: {fixture.Producer.Retries}.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Probe findings: {fixture.ProbeWindows}, each notified; redelivered notifications: {redeliveries}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Probe findings: {fixture.ProbeWindows}, each stored once; firing notifications for the probe deployment (one incident per change, page + reminder budget): {redeliveries}.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"Exit after SIGTERM: {string.Join(", ", fixture.StopSeconds.Select(s => $"{s.Key} {s.Value:0.0} s"))}.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"Suite wall time {fixture.WallTime.TotalMinutes:0.0} min on {Environment.ProcessorCount} cores (load average at the end {LoadAverage()}).");
         return sb.ToString();

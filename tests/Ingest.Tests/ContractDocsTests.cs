@@ -10,8 +10,10 @@ public sealed partial class ContractDocsTests
 {
     private static readonly string Docs = Path.Combine(PseudonymTests.RepositoryRoot(), "docs");
 
+    // The first three JSON blocks of contracts.md are the three Ingest event kinds, in order; later blocks document the
+    // detector's own messages (ChangeDetected …), which the Ingest validator does not take.
     private static JsonElement[] Examples() =>
-        JsonBlock().Matches(File.ReadAllText(Path.Combine(Docs, "contracts.md")))
+        JsonBlock().Matches(File.ReadAllText(Path.Combine(Docs, "contracts.md"))).Take(3)
             .Select(m => JsonDocument.Parse(m.Groups[1].Value).RootElement).ToArray();
 
     [Fact]

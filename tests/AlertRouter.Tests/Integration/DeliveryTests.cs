@@ -128,7 +128,7 @@ public class DeliveryTests(DeliveryFixture fixture) : IClassFixture<DeliveryFixt
         Assert.Contains("To: clinical-safety@hospital.test", message, StringComparison.Ordinal);
         Assert.Contains("evidence: feature:meanIntensity by wilson", message, StringComparison.Ordinal);
         Assert.Contains("subgroup=ageBand=65+,sex=F", message, StringComparison.Ordinal);
-        Assert.Contains($"http://alerts.test/alerts/{alert.Id}", message, StringComparison.Ordinal);
+        Assert.Contains($"http://alerts.test/console/incidents/{alert.Id}", message, StringComparison.Ordinal);
         Assert.Contains("oversight decision due by", message, StringComparison.Ordinal);
     }
 

@@ -43,7 +43,7 @@ public sealed class IngestFixture() : StoreFixture("ingest")
 
     private static JsonObject Inference(int i) => new()
     {
-        ["inferenceId"] = $"inf-audit-{i:D4}",
+        ["inferenceId"] = $"inf-audit-record-{i:D4}",
         ["occurredAt"] = "2025-03-01T08:15:00Z",
         ["model"] = new JsonObject { ["id"] = "cxr-triage", ["version"] = "2.3.1" },
         ["site"] = "site-a",

@@ -106,11 +106,15 @@ public sealed class ChaosFixture : IAsyncLifetime
         });
         await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "the probe's incident notified",
             () => Task.FromResult(Webhook.ModelFiringCount(Probe.Model) > 0));
+        ProbeFindings = await ProbeFindingsAsync(); // read before the graceful stop below ends the services
 
         // Graceful stop last: SIGTERM, and the time each service takes to exit.
         foreach (var name in ChaosStack.Names.Reverse()) StopSeconds[name] = (await Stack.TerminateAsync(name)).TotalSeconds;
         WallTime = wall.Elapsed;
     }
+
+    /// <summary>The probe deployment's findings after the run, read from the detector's API before the services stop.</summary>
+    internal List<(string Id, string Signal)> ProbeFindings { get; private set; } = [];
 
     /// <summary>The probe deployment's findings as the detector's API lists them: id and signal.</summary>
     internal async Task<List<(string Id, string Signal)>> ProbeFindingsAsync()
@@ -212,7 +216,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) :
 
         using var client = new HttpClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
-        var findings = await fixture.ProbeFindingsAsync();
+        var findings = fixture.ProbeFindings;
         for (var k = 0; k < fixture.ProbeWindows; k++)
         {
             var signal = $"feature:{Probe.FeatureName(k)}";

@@ -32,7 +32,13 @@ internal sealed class DetectorRunner(
     private readonly SemaphoreSlim gate = new(1, 1);
     private Detector? detector;
     private readonly HashSet<string> unsaved = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, bool> referenceSavedFrozen = new(StringComparer.Ordinal);
+    // What the stored ReferenceSnapshot holds: frozen or not, and how much late information (labels and feedback of reference
+    // inferences keep arriving after the freeze, and the outcome monitors' baselines read them). A snapshot is rewritten when
+    // either changed, so a restart restores exactly the reference an uninterrupted run has (RestartAndReplayTests).
+    private readonly Dictionary<string, (bool Frozen, long Late)> referenceSaved = new(StringComparer.Ordinal);
+
+    private static (bool Frozen, long Late) ReferenceSignature(ReferenceState r) =>
+        (r.Frozen, r.Late.Sum(l => l.Feedback + l.Overrides + l.Labels.Sum(a => a.PairsSeen)));
     private long persistedSequence;
     private long lastSequence;
     private long lastPageEnded;
@@ -83,7 +89,7 @@ internal sealed class DetectorRunner(
                 var reference = await session.LoadAsync<ReferenceSnapshot>(snapshot.Id, ct);
                 deployment.Reference = reference is null ? new ReferenceState() : JsonSerializer.Deserialize<ReferenceState>(reference.Json, StateJson)!;
                 state.Deployments[deployment.Key] = deployment;
-                referenceSavedFrozen[deployment.Key] = deployment.Reference.Frozen;
+                referenceSaved[deployment.Key] = ReferenceSignature(deployment.Reference);
             }
         }
 
@@ -387,10 +393,11 @@ internal sealed class DetectorRunner(
         {
             var state = d.State.Deployments[key];
             session.Store(new DeploymentSnapshot { Id = key, Json = JsonSerializer.Serialize(state, StateJson) });
-            if (!referenceSavedFrozen.GetValueOrDefault(key))
+            var signature = ReferenceSignature(state.Reference);
+            if (!referenceSaved.TryGetValue(key, out var saved) || !saved.Frozen || saved != signature)
             {
                 session.Store(new ReferenceSnapshot { Id = key, Json = JsonSerializer.Serialize(state.Reference, StateJson) });
-                referenceSavedFrozen[key] = state.Reference.Frozen;
+                referenceSaved[key] = signature;
             }
 
             session.Store(StatusView(state, d.State.LastSequence));

@@ -22,25 +22,8 @@ internal sealed record Finding(
     /// <summary>Whether the finding's scope holds an inference.</summary>
     public bool Holds(InferenceRecorded e) => Constraints.All(kv => Attribute(e, kv.Key) == kv.Value);
 
-    /// <summary>Subgroup attributes as the detector reads them (its Extract.Attribute, mirrored: that class is internal).</summary>
-    public static string? Attribute(InferenceRecorded e, string attribute) => attribute switch
-    {
-        "site" => e.Site,
-        "sex" => e.Patient.Sex,
-        "ageBand" => e.Patient.AgeBand ?? AgeBandFromDicom(e.Patient.Age),
-        "ethnicity" => e.Patient.Ethnicity,
-        "manufacturer" => e.Study.Manufacturer,
-        "modality" => e.Study.Modality,
-        "viewPosition" => e.Study.ViewPosition,
-        _ => null,
-    };
-
-    private static string? AgeBandFromDicom(string? age)
-    {
-        if (age is not { Length: 4 } || !int.TryParse(age.AsSpan(0, 3), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return null;
-        var years = age[3] switch { 'Y' => n, 'M' => n / 12, 'W' => n / 52, 'D' => n / 365, _ => -1 };
-        return years switch { < 0 => null, < 18 => "0-17", < 40 => "18-39", < 65 => "40-64", _ => "65+" };
-    }
+    /// <summary>Subgroup attributes exactly as the detector reads them.</summary>
+    public static string? Attribute(InferenceRecorded e, string attribute) => Monitoring.DriftDetector.Detection.Extract.Attribute(e, attribute);
 }
 
 /// <summary>

@@ -35,8 +35,7 @@ public class LivePrometheusTests(StackFixture stack)
         var panels = Panels().ToList();
         var evidence = new List<(string Dashboard, string Panel, string Expr, int Series, string Sample)>();
         var missing = new List<string>();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        do
+        async Task<bool> EveryPanelHasDataAsync()
         {
             evidence.Clear();
             missing.Clear();
@@ -52,12 +51,17 @@ public class LivePrometheusTests(StackFixture stack)
                 }
             }
 
-            if (missing.Count > 0)
-            {
-                await Task.Delay(2000);
-            }
+            return missing.Count == 0;
         }
-        while (missing.Count > 0 && DateTime.UtcNow < deadline);
+
+        try
+        {
+            await Eventually.HoldsAsync(EveryPanelHasDataAsync, TimeSpan.FromSeconds(90), "every panel returns data");
+        }
+        catch (Xunit.Sdk.XunitException ex) when (ex.Message.StartsWith("Timed out", StringComparison.Ordinal))
+        {
+            // Reported below with the list of panels still without data.
+        }
 
         Assert.All(panels, p => Assert.DoesNotMatch(@"or\s+vector\(|absent\(", p.Expr));
         Assert.True(missing.Count == 0, "panels without data:\n" + string.Join('\n', missing));

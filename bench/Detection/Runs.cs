@@ -119,7 +119,17 @@ internal static class RunEngine
                     foreach (var (id, changeId, root) in EmittedEvents.Attributions(emitted))
                     {
                         var idx = findings[k].FindIndex(x => x.Id == id);
-                        if (idx >= 0) findings[k][idx] = findings[k][idx] with { ChangeId = changeId, IsRootCause = root ?? findings[k][idx].IsRootCause };
+                        if (idx < 0) continue;
+                        if (root == true)
+                        {
+                            // A revision names the change's current root: every other member stops being it.
+                            for (var other = 0; other < findings[k].Count; other++)
+                            {
+                                if (other != idx && findings[k][other].ChangeId == changeId && findings[k][other].IsRootCause == true) findings[k][other] = findings[k][other] with { IsRootCause = false };
+                            }
+                        }
+
+                        findings[k][idx] = findings[k][idx] with { ChangeId = changeId, IsRootCause = root ?? findings[k][idx].IsRootCause };
                     }
                 }
             }

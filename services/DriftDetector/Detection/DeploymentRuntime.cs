@@ -191,6 +191,7 @@ internal sealed partial class DeploymentRuntime
         Accumulate(current.Scopes, "w" + current.Index, P.Window.MaxSample, e);
         current.Bounds.Add(sequence, e.OccurredAt);
         monitors.Observe(scopes, numericValues, categoricalValues, e, sequence);
+        if (State.Changes.Count > 0) changes.Tick(e.OccurredAt, sequence);
         Sequential(sequence, e);
         if (P.Window.Count > 0 && current.Bounds.Count >= P.Window.Count)
         {

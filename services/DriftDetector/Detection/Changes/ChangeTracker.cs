@@ -14,6 +14,9 @@ internal sealed class ChangeState
     public string TriggerSignal { get; set; } = "";
     public int Root { get; set; }
     public int Revision { get; set; }
+
+    /// <summary>When its last member resolved: the change closes after <see cref="ChangeTracker.Quiet"/> without a new member.</summary>
+    public DateTimeOffset? QuietSince { get; set; }
     public List<ChangeMemberState> Members { get; set; } = [];
 }
 
@@ -61,6 +64,18 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
     public static readonly TimeSpan Horizon = TimeSpan.FromDays(1);
     public const double NarrowerFactor = 1.3;
 
+    /// <summary>Share of a new group's events a scope must hold to be named its root.</summary>
+    public const double HoldsAll = 0.95;
+
+    /// <summary>Share of a wider scope's excess (effect × size) a narrower one must account for to replace it as the root.</summary>
+    public const double HoldsExcess = 0.7;
+
+    /// <summary>
+    /// A change whose findings have all resolved stays open this long (event time) before it closes: a signal of the same change
+    /// re-crossing its threshold in that time rejoins it instead of paging as a new change.
+    /// </summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromDays(2);
+
     /// <summary>Attaches a finding about to open; returns its change id and whether it is the root now. Emit the finding first, then <see cref="Flush"/>.</summary>
     public (string ChangeId, bool IsRoot) Attach(in ChangeCandidate f, long sequence)
     {
@@ -77,7 +92,8 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         // of the same change crossing later, or re-crossing after it resolved, is not a new change).
         var change = state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && start <= c.LastDetectedAt + Horizon
             && c.Members.Any(m => Scopes.Overlap(m.Scope, member.Scope) && m.Signal == member.Signal))
-            ?? state.Changes.FirstOrDefault(c => c.Members.Any(m => m.Open && Related(m.Scope, member.Scope)));
+            ?? state.Changes.FirstOrDefault(c => c.Members.Any(m => m.Open && Related(m.Scope, member.Scope)))
+            ?? state.Changes.FirstOrDefault(c => c.QuietSince is not null && c.Members.Any(m => Related(m.Scope, member.Scope) && m.Signal == member.Signal));
         if (change is null)
         {
             change = new ChangeState
@@ -91,6 +107,7 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         }
 
         change.Members.Add(member);
+        change.QuietSince = null;
         if (f.DetectedAt > change.LastDetectedAt) change.LastDetectedAt = f.DetectedAt;
         change.Root = ChooseRoot(change);
         change.Revision++;
@@ -119,7 +136,7 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         pending.Clear();
     }
 
-    /// <summary>A member resolved; the change closes when all have.</summary>
+    /// <summary>A member resolved; once all have, the change waits <see cref="Quiet"/> before it closes (<see cref="Tick"/>).</summary>
     public void Resolved(string findingId, DateTimeOffset at, long sequence)
     {
         foreach (var c in state.Changes)
@@ -127,57 +144,68 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
             var m = c.Members.FirstOrDefault(x => x.FindingId == findingId);
             if (m is null) continue;
             m.Open = false;
-            if (c.Members.All(x => !x.Open))
-            {
-                emitted.Add(new ChangeClosed(c.Id, at, sequence));
-                state.Changes.Remove(c);
-            }
-
+            if (c.Members.All(x => !x.Open)) c.QuietSince = at;
             return;
+        }
+    }
+
+    /// <summary>Closes the changes quiet for <see cref="Quiet"/> (called with every event's time).</summary>
+    public void Tick(DateTimeOffset now, long sequence)
+    {
+        for (var i = state.Changes.Count - 1; i >= 0; i--)
+        {
+            var c = state.Changes[i];
+            if (c.QuietSince is not { } since || now - since < Quiet) continue;
+            emitted.Add(new ChangeClosed(c.Id, now, sequence));
+            state.Changes.RemoveAt(i);
         }
     }
 
     private static bool Related(string a, string b) => a == b || Scopes.Narrower(a, b) || Scopes.Narrower(b, a);
 
-    private static int ChooseRoot(ChangeState c)
+    private int ChooseRoot(ChangeState c)
     {
-        // A subgroup value absent from the reference names the change itself (children at site-b, a new site): the widest scope
-        // that saw it, unless a narrower one holds (nearly) all of its events.
+        // A subgroup value absent from the reference names the change itself (children at site-b, a new site). A new site
+        // brings its own scanners and patients, so its group explains the new vendors that arrive with it.
         var groups = Enumerable.Range(0, c.Members.Count).Where(i => c.Members[i].NewGroup is not null).ToList();
         if (groups.Count > 0)
         {
-            var group = c.Members[groups[0]].NewGroup;
-            var same = groups.Where(i => c.Members[i].NewGroup == group)
-                .OrderBy(i => Scopes.Parts(c.Members[i].Scope, null).Count).ThenBy(i => c.Members[i].Scope, StringComparer.Ordinal).ToList();
-            // Events of the new group a scope holds ≈ its share × its size. The root is the most concentrated scope (highest share)
-            // among those holding at least 80 % of what the widest scope holds: a random part of the wider scope holds only its
-            // own fraction of them, the scope the group lives in holds them all.
-            var widest = same[0];
-            var all = c.Members[widest].Effect * Math.Max(1, c.Members[widest].Size);
-            foreach (var i in same.Skip(1))
-            {
-                var (m, w) = (c.Members[i], c.Members[widest]);
-                if (m.Effect * Math.Max(1, m.Size) >= 0.8 * all && m.Effect > NarrowerFactor * w.Effect) widest = i;
-            }
-
+            var group = groups.Select(i => c.Members[i].NewGroup!).OrderBy(g => g.StartsWith("site=", StringComparison.Ordinal) ? 0 : 1)
+                .ThenBy(g => groups.First(i => c.Members[i].NewGroup == g)).First();
+            var same = groups.Where(i => c.Members[i].NewGroup == group).ToList();
+            // The narrowest scope among the members that holds (nearly) all the group's events, counted since it appeared in
+            // every scope that saw it: a random part of a wider scope holds only its share of them, the scope the group lives
+            // in holds them all.
+            var counts = state.Monitors.NewGroupEvents.GetValueOrDefault(group);
+            var all = counts?.Values.DefaultIfEmpty(0).Max() ?? 0;
+            var root = same.OrderBy(i => Scopes.Parts(c.Members[i].Scope, null).Count).ThenBy(i => c.Members[i].Scope, StringComparer.Ordinal).First();
             foreach (var i in same)
             {
-                var (m, w) = (c.Members[i], c.Members[widest]);
-                if (Scopes.Narrower(m.Scope, w.Scope) && m.Size == w.Size && Math.Abs(m.Effect - w.Effect) <= 1e-9) widest = i; // the same events
+                var held = counts?.GetValueOrDefault(c.Members[i].Scope) ?? 0;
+                var parts = Scopes.Parts(c.Members[i].Scope, null).Count;
+                var rootParts = Scopes.Parts(c.Members[root].Scope, null).Count;
+                if (all > 0 && held >= HoldsAll * all && (parts > rootParts || (parts == rootParts && string.CompareOrdinal(c.Members[i].Scope, c.Members[root].Scope) < 0)))
+                {
+                    root = i;
+                }
             }
 
-            return widest;
+            return root;
         }
 
         var candidates = Enumerable.Range(0, c.Members.Count).Where(i => c.Members[i].Signal == c.TriggerSignal)
             .OrderBy(i => Scopes.Parts(c.Members[i].Scope, null).Count).ThenBy(i => c.Members[i].Scope, StringComparer.Ordinal).ToList();
         if (candidates.Count == 0) return c.Root;
+        // The widest first; a scope replaces it when it concentrates the shift (a larger effect by NarrowerFactor) and still
+        // accounts for most of the wider one's excess (effect × size, sizes from the reference): a population-wide change
+        // shows the same effect in every subgroup and stays at the population; a change at one site shows a diluted effect
+        // in the population that the site's own effect, times its share, explains.
         var best = candidates[0];
         foreach (var i in candidates.Skip(1))
         {
-            double e = Math.Abs(c.Members[i].Effect), b = Math.Abs(c.Members[best].Effect);
-            var needed = Scopes.Narrower(c.Members[i].Scope, c.Members[best].Scope) ? NarrowerFactor * b : b;
-            if (e > needed) best = i;
+            var (m, b) = (c.Members[i], c.Members[best]);
+            var explains = Math.Abs(m.Effect) * Math.Max(1, m.Size) >= HoldsExcess * Math.Abs(b.Effect) * Math.Max(1, b.Size);
+            if (explains && Math.Abs(m.Effect) > NarrowerFactor * Math.Abs(b.Effect)) best = i;
         }
 
         // Scopes with identical evidence hold the same events (site-b has only SIEMENS scanners): name the narrowest of them.

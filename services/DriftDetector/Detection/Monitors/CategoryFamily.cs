@@ -6,8 +6,8 @@ namespace Monitoring.DriftDetector.Detection.Monitors;
 /// <summary>
 /// Bernoulli CUSUMs per (scope, categorical input) — the policy's study fields and predicted-positive rates, and every
 /// subgroup attribute the scope does not fix (patient mix, new sites) — on the share of each reference category (up: odds × r,
-/// down: odds / r, designed from the reference share moved by its own standard error towards the watched side, so the
-/// reference's sampling error does not make alarms), and one on "a value absent from the reference" with
+/// down: odds / r, from the reference share, with thresholds that pay for the reference's sampling error: see
+/// <see cref="CalibratedThreshold.Bernoulli"/>), and one on "a value absent from the reference" with
 /// p₀ = 1/(reference count + 1) and p₁ = <c>newGroupShare</c>: a new group is a finding once it reaches that share.
 /// </summary>
 internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
@@ -65,7 +65,7 @@ internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
     public int CountCells(MonitorBank b)
     {
         var cells = 0;
-        Build(b, 1, (_, _, t) => cells += t.H.Count(double.IsFinite));
+        Build(b, null, (_, _, t) => cells += t.H.Count(double.IsFinite));
         return cells;
     }
 
@@ -75,13 +75,18 @@ internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
         Build(b, sharePerCell, (si, i, t) => tables[si, i] = t);
     }
 
-    private void Build(MonitorBank b, double share, Action<int, int, Table> sink)
+    /// <summary>
+    /// The tables of every (scope, input). Each chart is designed from the reference share itself (p₀ = count/n, p₁ = odds × r or
+    /// ÷ r); the reference's sampling error is paid in the threshold (<see cref="CalibratedThreshold.Bernoulli"/>), which keeps
+    /// the cell's expected false alarms a year within its share whatever the true share is, and is +∞ (the cell off) where the
+    /// reference is too small for that. <paramref name="share"/> null: only count the cells that can exist.
+    /// </summary>
+    private void Build(MonitorBank b, double? share, Action<int, int, Table> sink)
     {
-        var z = b.GuaranteeZ;
         var logOdds = Math.Log(b.Spec.OddsRatio);
         for (var si = 0; si < b.State.Scopes.Count; si++)
         {
-            var target = b.TargetRunLength(b.ScopeRate(si), share);
+            var perYear = b.ScopeRate(si);
             for (var i = 0; i < Inputs; i++)
             {
                 if (b.State.Scopes[si].Categories[i] is not { } m) continue;
@@ -90,20 +95,19 @@ internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
                 double[] hit = new double[cells], miss = new double[cells], h = new double[cells], p0s = new double[cells];
                 for (var j = 0; j < m.Categories.Count; j++)
                 {
-                    var p = m.ReferenceCounts[j] / n;
-                    var se = Math.Sqrt(p * (1 - p) / n);
-                    var up = p + z * se;
+                    var count = m.ReferenceCounts[j];
+                    var p = count / n;
                     // A category that is (almost) everything cannot rise: its fall is watched by the other categories' rise.
-                    if (up < 0.95) Design(2 * j, up, BernoulliCusum.ShiftOdds(up, logOdds), p);
+                    if (p < 0.95) Design(2 * j, p, BernoulliCusum.ShiftOdds(p, logOdds), count);
                     else h[2 * j] = double.PositiveInfinity;
-                    var down = p - z * se;
-                    if (p >= 0.05 && down > 0.01 && down < 0.95) Design(2 * j + 1, down, BernoulliCusum.ShiftOdds(down, -logOdds), p);
+                    if (p >= 0.05 && p < 0.95) Design(2 * j + 1, p, BernoulliCusum.ShiftOdds(p, -logOdds), count);
                     else h[2 * j + 1] = double.PositiveInfinity;
                 }
 
                 var p0 = 1 / (n + 1);
                 if (b.Spec.NewGroupShare > 2 * p0) Design(cells - 1, p0, b.Spec.NewGroupShare, 0);
                 else h[cells - 1] = double.PositiveInfinity;
+                p0s[cells - 1] = 0;
                 // A value the whole population's reference holds is not a new group in a narrower scope whose small reference missed it.
                 if (si > 0 && b.State.Scopes[0].Categories[i] is { } population)
                 {
@@ -115,10 +119,11 @@ internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
                 var signal = i < b.Policy.Categorical.Count ? b.Policy.Categorical[i].Name : "subgroup:" + b.Attributes[i - b.Policy.Categorical.Count];
                 sink(si, i, new Table(index, m.Known.ToHashSet(StringComparer.Ordinal), hit, miss, h, p0s, signal));
 
-                void Design(int c, double from, double to, double p)
+                void Design(int c, double from, double to, double successes)
                 {
-                    var chart = BernoulliCusum.Design(from, to, target);
-                    (hit[c], miss[c], h[c], p0s[c]) = (chart.Hit, chart.Miss, chart.Threshold, p);
+                    var chart = BernoulliCusum.Design(from, to, 2);
+                    (hit[c], miss[c], p0s[c]) = (chart.Hit, chart.Miss, from);
+                    h[c] = share is { } w ? CalibratedThreshold.Bernoulli(chart.Hit, chart.Miss, successes, n, perYear, b.AlarmsPerYear(w)) : 0;
                 }
             }
         }
@@ -141,9 +146,24 @@ internal sealed class CategoryFamily(MonitorBank bank) : IMonitorFamily
             }
 
             var newGroup = at == -2 && i >= categorical.Length ? bank.Attributes[i - categorical.Length] + "=" + Extract.Escape(value) : null;
+            if (newGroup is not null) CountNewGroup(newGroup, sm.Scope);
             Step(sm, m, t, m.Cells.Count - 1, at == -2, sequence, time,
                 at == -2 ? $"'{value}', absent from the reference, reached a share above {Detector.F(bank.Spec.NewGroupShare)}" : "values absent from the reference appeared", newGroup);
         }
+    }
+
+    private const int MaxNewGroups = 200;
+
+    private void CountNewGroup(string group, string scope)
+    {
+        var all = bank.State.NewGroupEvents;
+        if (!all.TryGetValue(group, out var scopes))
+        {
+            if (all.Count >= MaxNewGroups) return; // bounded: a stream of ever-new values is one finding, not unbounded state
+            all[group] = scopes = new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        scopes[scope] = scopes.GetValueOrDefault(scope) + 1;
     }
 
     private void Step(ScopeMonitors sm, CategoryMonitors m, Table t, int c, bool x, long sequence, DateTimeOffset time, string detail, string? newGroup = null)

@@ -146,6 +146,9 @@ internal sealed class MonitorBank
     /// <summary>z quantile of the guarantee level (how far the reference's own error is allowed to go).</summary>
     public double GuaranteeZ => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, Spec.Guarantee);
 
+    /// <summary>Expected false alarms a year allowed to one cell with <paramref name="share"/> of the budget.</summary>
+    public double AlarmsPerYear(double share) => Spec.FalseAlarmsPerYear * share;
+
     public double TargetRunLength(double observationsPerYear, double share) =>
         SequentialBudget.TargetRunLength(Math.Max(observationsPerYear, 1), Spec.FalseAlarmsPerYear, share);
 }

@@ -17,6 +17,12 @@ internal sealed class MonitorBankState
     /// <summary>Monitors per scope known at freeze (index = scope index).</summary>
     public List<ScopeMonitors> Scopes { get; set; } = [];
 
+    /// <summary>
+    /// Events of each subgroup value absent from the reference (<c>attribute=value</c>), per scope that saw them since it first
+    /// appeared: the root-cause grouping names the narrowest scope that holds (nearly) all of a new group's events.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, long>> NewGroupEvents { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Open monitor findings by "scope|signal".</summary>
     public Dictionary<string, MonitorFinding> Open { get; set; } = new(StringComparer.Ordinal);
 }

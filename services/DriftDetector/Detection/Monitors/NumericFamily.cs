@@ -7,13 +7,15 @@ namespace Monitoring.DriftDetector.Detection.Monitors;
 /// <summary>
 /// Two-sided CUSUM per (scope, numeric signal) on van der Waerden normal scores against the scope's own reference sample
 /// (<see cref="SequentialBudget.NormalScore"/>): N(0, 1) in control whatever the signal's distribution, so one design fits
-/// features, scores and latency. k = designShift/2; the threshold guarantees the run-length target despite the finite
-/// reference (<see cref="SequentialBudget.GuaranteedCusumThreshold"/>).
+/// features, scores and latency. k = designShift/2; the threshold keeps the expected false alarms a year within the cell's
+/// share of the budget averaged over the finite reference's own error (<see cref="CalibratedThreshold.NormalScoreCusum"/>);
+/// a scope whose reference is too small for that is not watched on its own (a wider scope holds its events).
 /// </summary>
 internal sealed class NumericFamily(MonitorBank bank) : IMonitorFamily
 {
     private SortedSample?[,] references = new SortedSample?[0, 0];
     private double[,] thresholds = new double[0, 0];
+    private readonly Dictionary<(int Size, int LogRate), double> cache = [];
 
     private double K => bank.Spec.DesignShift / 2;
 
@@ -43,8 +45,14 @@ internal sealed class NumericFamily(MonitorBank bank) : IMonitorFamily
                 var values = ReferenceValues(si, n.Slot);
                 if (values.Count < b.Policy.Policy.MinSample) continue;
                 references[si, n.Slot] = SortedSample.Of(CollectionsMarshal.AsSpan(values));
-                var target = b.TargetRunLength(b.ScopeRate(si), sharePerCell);
-                thresholds[si, n.Slot] = SequentialBudget.GuaranteedCusumThreshold(target, K, values.Count, b.Spec.Guarantee);
+                var perYear = b.ScopeRate(si);
+                var key = (values.Count, (int)Math.Round(Math.Log(perYear) * 40));
+                if (!cache.TryGetValue(key, out var h))
+                {
+                    cache[key] = h = CalibratedThreshold.NormalScoreCusum(K, values.Count, Math.Exp(key.Item2 / 40.0), b.AlarmsPerYear(sharePerCell));
+                }
+
+                thresholds[si, n.Slot] = h;
             }
         }
     }
@@ -55,7 +63,7 @@ internal sealed class NumericFamily(MonitorBank bank) : IMonitorFamily
         foreach (var n in bank.Policy.Numeric)
         {
             var v = values[n.Slot];
-            if (double.IsNaN(v) || references[si, n.Slot] is not { } reference) continue;
+            if (double.IsNaN(v) || references[si, n.Slot] is not { } reference || !double.IsFinite(thresholds[si, n.Slot])) continue;
             var z = SequentialBudget.NormalScore(reference, v);
             var h = thresholds[si, n.Slot];
             var up = sm.Numeric[2 * n.Slot];

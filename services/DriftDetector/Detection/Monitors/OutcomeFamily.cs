@@ -14,7 +14,7 @@ namespace Monitoring.DriftDetector.Detection.Monitors;
 internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 {
     private const int PriorCases = 20;
-    private readonly Dictionary<(int P0, int LogTarget), BernoulliCusum> charts = [];
+    private readonly Dictionary<(int P0, int LogCases, int LogRate), BernoulliCusum> charts = [];
     private double share;
 
     public int CountCells(MonitorBank b) => b.Policy.Labels.Count == 0 ? 0 : 2 * b.Policy.Labels.Count * b.State.Scopes.Count;
@@ -51,12 +51,18 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
             return;
         }
 
-        // Designed from the baseline moved up by its own standard error at the guarantee level (the baseline of a small
-        // subgroup is uncertain; as labels accumulate the margin shrinks), for a rise of designDrop over the baseline.
-        var z = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, bank.Spec.OutcomeGuarantee);
-        var p0 = Math.Clamp(rate.P0 + z * Math.Sqrt(rate.P0 * (1 - rate.P0) / rate.N), 0.002, 0.95);
+        // Designed from the baseline itself for a rise of designDrop; the baseline's uncertainty (a subgroup's rests on a few
+        // hundred labelled cases, shrunk towards the population's) is paid in the threshold, which keeps the cell's expected
+        // false alarms a year within its share. While the baseline is too uncertain for any threshold the chart does not run and
+        // every case feeds the baseline (learning), so it switches on as labels accumulate.
         var perYear = bank.ScopeRate(si) * Math.Clamp((cell.Seen + 1.0) / (sm.Count + 1.0), 0.001, 1);
-        var chart = Chart(p0, bank.TargetRunLength(perYear, share));
+        var chart = Chart(rate.P0, rate.N + (si == 0 ? 0 : PriorCases), perYear);
+        if (!double.IsFinite(chart.Threshold))
+        {
+            Fold(cell, x);
+            return;
+        }
+
         var change = Cells.Step(cell.Chart, x ? chart.Hit : chart.Miss, x ? 1 : 0, chart.Threshold, sequence, time);
         if (cell.Chart.S == 0)
         {
@@ -104,14 +110,18 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
         return (n > 0 ? (double)x / n : 0.5, n);
     }
 
-    private BernoulliCusum Chart(double p0, double target)
+    private BernoulliCusum Chart(double p0, long cases, double perYear)
     {
-        // Thresholds depend on p0 and the target only through a smooth function: cache on a fine grid (0.001, 2.5 % of target).
-        var key = ((int)Math.Round(p0 * 1000), (int)Math.Round(Math.Log(target) * 40));
+        // Thresholds depend on p0, the baseline's size and the rate only through smooth functions: cache on a fine grid
+        // (0.001 of p0, 5 % of the size, 2.5 % of the rate).
+        var key = ((int)Math.Round(Math.Clamp(p0, 0.002, 0.95) * 1000), (int)Math.Round(Math.Log(Math.Max(cases, 1)) * 20), (int)Math.Round(Math.Log(perYear) * 40));
         if (!charts.TryGetValue(key, out var chart))
         {
             var q0 = key.Item1 / 1000.0;
-            charts[key] = chart = BernoulliCusum.Design(q0, Math.Min(0.99, q0 + bank.Spec.DesignDrop), Math.Exp(key.Item2 / 40.0));
+            var n = Math.Exp(key.Item2 / 20.0);
+            var design = BernoulliCusum.Design(q0, Math.Min(0.99, q0 + bank.Spec.DesignDrop), 2);
+            var h = CalibratedThreshold.Bernoulli(design.Hit, design.Miss, q0 * n, n, Math.Exp(key.Item3 / 40.0), bank.AlarmsPerYear(share));
+            charts[key] = chart = design with { Threshold = h };
         }
 
         return chart;

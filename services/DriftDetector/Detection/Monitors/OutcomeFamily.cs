@@ -7,13 +7,13 @@ namespace Monitoring.DriftDetector.Detection.Monitors;
 /// Self-starting Bernoulli CUSUMs on labelled outcomes per (scope, label): each labelled positive is a case "missed"
 /// (predicted negative) or not, each labelled negative "false positive" or not. In-control rate p₀ = the scope's own rate
 /// over the reference's labelled cases and every later case seen while the chart was at 0, shrunk towards the whole
-/// population's rate by <see cref="PriorCases"/> pseudo-cases; designed for a rise of <c>designDrop</c>. Pooling every label
+/// population's rate by an empirical-Bayes number of pseudo-cases (<see cref="PriorCases"/>); designed for a rise of <c>designDrop</c>. Pooling every label
 /// since the last reset (no window), the subgroup's baseline sharpens with time instead of re-testing one small reference;
 /// the cases of an excursion never feed its own baseline, so a decay cannot hide in it.
 /// </summary>
 internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 {
-    private const int PriorCases = 20;
+    private const double MinPriorCases = 20, MaxPriorCases = 2000;
     private readonly Dictionary<(int P0, int LogCases, int LogRate), BernoulliCusum> charts = [];
     private double share;
 
@@ -31,18 +31,20 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
             var predicted = score >= e.Prediction.Threshold;
             // The whole population's rate first: it is the prior of every subgroup's.
             var population = Rate(0, li, positive);
+            var priorCases = PriorCases(li, positive, population.P0);
             foreach (var si in scopes)
             {
                 if (si >= bank.State.Scopes.Count) continue;
                 var sm = bank.State.Scopes[si];
                 var cell = positive ? sm.Outcomes[li].Sensitivity : sm.Outcomes[li].Specificity;
                 var x = positive ? !predicted : predicted;
-                Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, population), sequence, time);
+                var prior = si == 0 ? 0 : priorCases;
+                Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, prior)), prior, sequence, time);
             }
         }
     }
 
-    private void Step(ScopeMonitors sm, int si, int li, OutcomeCell cell, bool positive, bool x, (double P0, long N) rate, long sequence, DateTimeOffset time)
+    private void Step(ScopeMonitors sm, int si, int li, OutcomeCell cell, bool positive, bool x, (double P0, long N) rate, double prior, long sequence, DateTimeOffset time)
     {
         cell.Seen++;
         if (rate.N < bank.Policy.Policy.Performance.MinLabelled)
@@ -56,7 +58,7 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
         // false alarms a year within its share. While the baseline is too uncertain for any threshold the chart does not run and
         // every case feeds the baseline (learning), so it switches on as labels accumulate.
         var perYear = bank.ScopeRate(si) * Math.Clamp((cell.Seen + 1.0) / (sm.Count + 1.0), 0.001, 1);
-        var chart = Chart(rate.P0, rate.N + (si == 0 ? 0 : PriorCases), perYear);
+        var chart = Chart(rate.P0, (long)(rate.N + prior), perYear);
         if (!double.IsFinite(chart.Threshold))
         {
             Fold(cell, x);
@@ -91,8 +93,15 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
         if (x) cell.BaselineCases++;
     }
 
-    /// <summary>Baseline rate of the scope: reference labelled cases + folded post-reference cases (+ prior from the population).</summary>
-    private (double P0, long N) Rate(int si, int li, bool positive, (double P0, long N)? prior = null)
+    /// <summary>Baseline rate of the scope: reference labelled cases + folded post-reference cases (+ <paramref name="prior"/>: the population's rate as pseudo-cases).</summary>
+    private (double P0, long N) Rate(int si, int li, bool positive, (double P0, double Cases)? prior = null)
+    {
+        var (n, x) = Counts(si, li, positive);
+        if (prior is { } p && p.Cases > 0) return ((x + p.Cases * p.P0) / (n + p.Cases), n);
+        return (n > 0 ? (double)x / n : 0.5, n);
+    }
+
+    private (long N, long X) Counts(int si, int li, bool positive)
     {
         var late = bank.Deployment.Reference.Late;
         long n = 0, x = 0;
@@ -104,10 +113,41 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 
         var o = bank.State.Scopes[si].Outcomes[li];
         var cell = positive ? o.Sensitivity : o.Specificity;
-        n += cell.BaselineEvents;
-        x += cell.BaselineCases;
-        if (prior is { } p && p.N > 0) return ((x + PriorCases * p.P0) / (n + PriorCases), n);
-        return (n > 0 ? (double)x / n : 0.5, n);
+        return (n + cell.BaselineEvents, x + cell.BaselineCases);
+    }
+
+    /// <summary>
+    /// How many pseudo-cases of the population's rate a subgroup's baseline borrows (empirical Bayes, method of moments): the
+    /// spread τ² of the subgroups' true rates around the population's is estimated from the reference's labelled cases as the
+    /// median over subgroups of (p̂ₛ − p̂)² − p̂ₛ(1 − p̂ₛ)/nₛ (the median: one subgroup the model serves much worse must not
+    /// dissolve everyone's prior), and the prior holds p̂(1 − p̂)/τ² cases — many when subgroups are alike, so a small
+    /// subgroup's baseline is known well enough at once to watch it for decay; few when they differ. A function of the stored
+    /// reference counts (deterministic on replay), between 20 and 2,000.
+    /// </summary>
+    private double PriorCases(int li, bool positive, double population)
+    {
+        var late = bank.Deployment.Reference.Late;
+        var terms = new List<double>();
+        double refN = 0, refX = 0;
+        if (late.Count > 0)
+        {
+            var a = late[0].Labels[li];
+            (refN, refX) = positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
+        }
+
+        var p = refN > 0 ? refX / refN : population;
+        for (var si = 1; si < Math.Min(late.Count, bank.State.Scopes.Count); si++)
+        {
+            var a = late[si].Labels[li];
+            var (n, x) = positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
+            if (n < 20) continue;
+            var ps = (double)x / n;
+            terms.Add((ps - p) * (ps - p) - ps * (1 - ps) / n);
+        }
+
+        var tau2 = terms.Count < 3 ? double.PositiveInfinity : Math.Max(terms.Order().ElementAt(terms.Count / 2), 1e-6);
+        var cases = Math.Clamp(p * (1 - p) / tau2, MinPriorCases, MaxPriorCases);
+        return double.IsNaN(cases) ? MinPriorCases : cases;
     }
 
     private BernoulliCusum Chart(double p0, long cases, double perYear)

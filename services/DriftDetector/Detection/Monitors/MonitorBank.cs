@@ -92,7 +92,7 @@ internal sealed class MonitorBank
             };
             for (var i = 0; i < 2 * Policy.Numeric.Count; i++) scope.Numeric.Add(new Cell());
             categories.Create(scope, si);
-            foreach (var _ in Policy.Labels) scope.Outcomes.Add(new OutcomeMonitors());
+            for (var li = 0; li < OutcomeFamily.Channels(this); li++) scope.Outcomes.Add(new OutcomeMonitors());
             State.Scopes.Add(scope);
         }
 
@@ -142,9 +142,6 @@ internal sealed class MonitorBank
         if (change == CellEvent.Raised) Findings.Raise(alarm, sequence, time);
         else if (change == CellEvent.Cleared) Findings.Clear(alarm, sequence, time);
     }
-
-    /// <summary>z quantile of the guarantee level (how far the reference's own error is allowed to go).</summary>
-    public double GuaranteeZ => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, Spec.Guarantee);
 
     /// <summary>Expected false alarms a year allowed to one cell with <paramref name="share"/> of the budget.</summary>
     public double AlarmsPerYear(double share) => Spec.FalseAlarmsPerYear * share;

@@ -17,30 +17,46 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     private readonly Dictionary<(int P0, int LogCases, int LogRate), BernoulliCusum> charts = [];
     private double share;
 
-    public int CountCells(MonitorBank b) => b.Policy.Labels.Count == 0 ? 0 : 2 * b.Policy.Labels.Count * b.State.Scopes.Count;
+    public int CountCells(MonitorBank b) => 2 * Channels(b) * b.State.Scopes.Count;
+
+    /// <summary>
+    /// Outcome channels per scope: one per label, plus one pooling every label's cases when there are several (a decay that
+    /// touches the subgroup's every finding is seen by the pooled channel with all of its labelled cases at once).
+    /// </summary>
+    public static int Channels(MonitorBank b) => b.Policy.Labels.Count > 1 ? b.Policy.Labels.Count + 1 : b.Policy.Labels.Count;
+
+    private string ChannelName(int li) => li < bank.Policy.Labels.Count ? bank.Policy.Labels[li] : "all-labels";
 
     public void Compile(MonitorBank b, double sharePerCell) => share = sharePerCell;
 
     public void Observe(List<int> scopes, InferenceRecorded e, IReadOnlyList<string> labels, long sequence, DateTimeOffset time)
     {
+        var pooled = bank.Policy.Labels.Count > 1 ? bank.Policy.Labels.Count : -1;
         for (var li = 0; li < bank.Policy.Labels.Count; li++)
         {
             var label = bank.Policy.Labels[li];
             if (!e.Prediction.Scores.TryGetValue(label, out var score) || !double.IsFinite(score)) continue;
             var positive = labels.Contains(label);
             var predicted = score >= e.Prediction.Threshold;
-            // The whole population's rate first: it is the prior of every subgroup's.
-            var population = Rate(0, li, positive);
-            var priorCases = PriorCases(li, positive, population.P0);
-            foreach (var si in scopes)
-            {
-                if (si >= bank.State.Scopes.Count) continue;
-                var sm = bank.State.Scopes[si];
-                var cell = positive ? sm.Outcomes[li].Sensitivity : sm.Outcomes[li].Specificity;
-                var x = positive ? !predicted : predicted;
-                var prior = si == 0 ? 0 : priorCases;
-                Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, prior)), prior, sequence, time);
-            }
+            var x = positive ? !predicted : predicted;
+            Observe(scopes, li, positive, x, sequence, time);
+            if (pooled >= 0) Observe(scopes, pooled, positive, x, sequence, time);
+        }
+    }
+
+    private void Observe(List<int> scopes, int li, bool positive, bool x, long sequence, DateTimeOffset time)
+    {
+        // The whole population's rate first: it is the prior of every subgroup's.
+        var population = Rate(0, li, positive);
+        var priorCases = PriorCases(li, positive, population.P0);
+        foreach (var si in scopes)
+        {
+            if (si >= bank.State.Scopes.Count) continue;
+            var sm = bank.State.Scopes[si];
+            while (sm.Outcomes.Count <= li) sm.Outcomes.Add(new OutcomeMonitors()); // a snapshot from before the pooled channel
+            var cell = positive ? sm.Outcomes[li].Sensitivity : sm.Outcomes[li].Specificity;
+            var prior = si == 0 ? 0 : priorCases;
+            Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, prior)), prior, sequence, time);
         }
     }
 
@@ -81,7 +97,7 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
         if (change == CellEvent.None) return;
         var metric = positive ? "sensitivity" : "specificity";
         var observed = cell.Chart.N > 0 ? cell.Chart.Sum / cell.Chart.N : 0;
-        bank.Report(change, new Alarm(FindingKind.PerformanceDecay, sm.Scope, $"performance:{metric}:{bank.Policy.Labels[li]}", "bernoulli-cusum",
+        bank.Report(change, new Alarm(FindingKind.PerformanceDecay, sm.Scope, $"performance:{metric}:{ChannelName(li)}", "bernoulli-cusum",
             cell.Chart, chart.Threshold, observed - rate.P0, rate.N,
             $"{metric} fell to {Detector.F(1 - observed)} over {cell.Chart.N} labelled {(positive ? "positives" : "negatives")} from {Detector.F(1 - rate.P0)} (baseline of {rate.N})"),
             sequence, time);
@@ -103,17 +119,32 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 
     private (long N, long X) Counts(int si, int li, bool positive)
     {
-        var late = bank.Deployment.Reference.Late;
         long n = 0, x = 0;
-        if (si < late.Count)
+        if (li >= bank.Policy.Labels.Count)
         {
-            var a = late[si].Labels[li];
-            (n, x) = positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
+            for (var l = 0; l < bank.Policy.Labels.Count; l++)
+            {
+                var (ln, lx) = ReferenceCounts(si, l, positive);
+                (n, x) = (n + ln, x + lx);
+            }
+        }
+        else
+        {
+            (n, x) = ReferenceCounts(si, li, positive);
         }
 
-        var o = bank.State.Scopes[si].Outcomes[li];
-        var cell = positive ? o.Sensitivity : o.Specificity;
+        var outcomes = bank.State.Scopes[si].Outcomes;
+        if (li >= outcomes.Count) return (n, x);
+        var cell = positive ? outcomes[li].Sensitivity : outcomes[li].Specificity;
         return (n + cell.BaselineEvents, x + cell.BaselineCases);
+    }
+
+    private (long N, long X) ReferenceCounts(int si, int li, bool positive)
+    {
+        var late = bank.Deployment.Reference.Late;
+        if (si >= late.Count) return (0, 0);
+        var a = late[si].Labels[li];
+        return positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
     }
 
     /// <summary>
@@ -128,18 +159,11 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     {
         var late = bank.Deployment.Reference.Late;
         var terms = new List<double>();
-        double refN = 0, refX = 0;
-        if (late.Count > 0)
-        {
-            var a = late[0].Labels[li];
-            (refN, refX) = positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
-        }
-
-        var p = refN > 0 ? refX / refN : population;
+        var (refN, refX) = Reference(0);
+        var p = refN > 0 ? (double)refX / refN : population;
         for (var si = 1; si < Math.Min(late.Count, bank.State.Scopes.Count); si++)
         {
-            var a = late[si].Labels[li];
-            var (n, x) = positive ? (a.TruePositives + a.FalseNegatives, a.FalseNegatives) : (a.TrueNegatives + a.FalsePositives, a.FalsePositives);
+            var (n, x) = Reference(si);
             if (n < 20) continue;
             var ps = (double)x / n;
             terms.Add((ps - p) * (ps - p) - ps * (1 - ps) / n);
@@ -148,6 +172,19 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
         var tau2 = terms.Count < 3 ? double.PositiveInfinity : Math.Max(terms.Order().ElementAt(terms.Count / 2), 1e-6);
         var cases = Math.Clamp(p * (1 - p) / tau2, MinPriorCases, MaxPriorCases);
         return double.IsNaN(cases) ? MinPriorCases : cases;
+
+        (long N, long X) Reference(int si)
+        {
+            if (li < bank.Policy.Labels.Count) return ReferenceCounts(si, li, positive);
+            long n = 0, x = 0;
+            for (var l = 0; l < bank.Policy.Labels.Count; l++)
+            {
+                var (ln, lx) = ReferenceCounts(si, l, positive);
+                (n, x) = (n + ln, x + lx);
+            }
+
+            return (n, x);
+        }
     }
 
     private BernoulliCusum Chart(double p0, long cases, double perYear)

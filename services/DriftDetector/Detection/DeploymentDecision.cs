@@ -16,10 +16,12 @@ internal sealed partial class DeploymentRuntime
 
         var level = alpha ?? P.Thresholds.Alpha;
         var resolveAlpha = Math.Max(level, P.Thresholds.ResolveAlpha);
+        var harmRows = rows.Count(r => !r.Insufficient && IsHarmEvidence(r) && r.Fixed is not null);
         foreach (var r in rows)
         {
             var outcome = r.Insufficient ? Outcome.Inconclusive
-                : r.Fixed ?? (r.AdjustedP is { } q
+                : r.Fixed is { } fixedOutcome ? AtFindingLevel(r, fixedOutcome, harmRows)
+                : (r.AdjustedP is { } q
                     ? q < level && r.Effect >= r.MinEffect ? Outcome.Detected
                         : q >= resolveAlpha || r.Effect < r.MinEffect / 2 ? Outcome.Clear : Outcome.Inconclusive
                     : r.Effect >= r.MinEffect ? Outcome.Detected : r.Effect < r.MinEffect / 2 ? Outcome.Clear : Outcome.Inconclusive);
@@ -47,6 +49,39 @@ internal sealed partial class DeploymentRuntime
     }
 
     private static bool IsHarmEvidence(Row r) => r.Method is "wilson-floor" or "delong-floor" or "cbpe" or "equalized-odds";
+
+    /// <summary>Share of <c>sequential.falseAlarmsPerYear</c> given to the window rows that are evidence of harm (floors, fairness gap).</summary>
+    internal const double HarmShare = 0.2;
+
+    /// <summary>
+    /// A floor or fairness row is judged at the policy's confidence level for what people see (detected / not demonstrated /
+    /// ok), but a finding — a page — must hold at the deployment's false-alarm budget: the harm rows of every evaluation over
+    /// a year are many tests (subgroups × labels × metrics × windows), and at 95 % each one-sided bound is wrong 2.5 % of the
+    /// time, which on a new user's policy made ~14 findings a year with nothing changed. The row's interval is rescaled
+    /// (normal approximation: standard error from its width) to the one-sided level α = <see cref="HarmShare"/> · B /
+    /// (evaluations a year × harm rows of this evaluation) — a union bound; a row detected at 95 % but not at α shows as
+    /// not demonstrated (fairness: inconclusive), never a finding.
+    /// </summary>
+    private Outcome AtFindingLevel(Row r, Outcome outcome, int harmRows)
+    {
+        if (outcome != Outcome.Detected || !IsHarmEvidence(r) || !P.Sequential.Monitors || P.Thresholds.WindowFindings) return outcome;
+        if (r.Interval is not { } interval || r.Threshold is not { } threshold) return outcome;
+        var zLevel = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (1 - interval.Level) / 2);
+        var se = (interval.Upper - interval.Lower) / (2 * zLevel);
+        var alpha = HarmShare * P.Sequential.FalseAlarmsPerYear / (EvaluationsPerYear() * Math.Max(1, harmRows));
+        var z = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - Math.Clamp(alpha, 1e-15, 0.5));
+        return r.Method == "equalized-odds"
+            ? (r.Statistic - z * se > threshold ? Outcome.Detected : Outcome.Inconclusive)
+            : (r.Statistic + z * se < threshold ? Outcome.Detected : Outcome.NotDemonstrated);
+    }
+
+    /// <summary>Window evaluations a year: 365.25 days over the event-time span of the latest closed window.</summary>
+    private double EvaluationsPerYear()
+    {
+        var last = State.Recent.Count > 0 ? State.Recent[^1].Bounds : null;
+        var days = last is null || last.Count == 0 ? 1 : (last.LastTime - last.FirstTime).TotalDays;
+        return 365.25 / Math.Max(days, 1.0 / 24);
+    }
 
     private FindingEvidence Evidence(Row r, WindowBounds window) => new()
     {

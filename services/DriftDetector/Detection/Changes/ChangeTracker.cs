@@ -92,6 +92,9 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         // of the same change crossing later, or re-crossing after it resolved, is not a new change).
         var change = state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && start <= c.LastDetectedAt + Horizon
             && c.Members.Any(m => Scopes.Overlap(m.Scope, member.Scope) && m.Signal == member.Signal))
+            // Another signal of the same events that began with the change (a firmware update moves brightness and noise; a
+            // slow drift crosses in one subgroup on one feature and in another on the next).
+            ?? state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && start <= c.Start + Horizon && c.Members.Any(m => m.Open && Scopes.Overlap(m.Scope, member.Scope)))
             ?? state.Changes.FirstOrDefault(c => c.Members.Any(m => m.Open && Related(m.Scope, member.Scope)))
             ?? state.Changes.FirstOrDefault(c => c.QuietSince is not null && c.Members.Any(m => Related(m.Scope, member.Scope) && m.Signal == member.Signal));
         if (change is null)

@@ -144,8 +144,16 @@ internal sealed class MonitorBank
     }
 
     /// <summary>Expected false alarms a year allowed to one cell with <paramref name="share"/> of the budget.</summary>
-    public double AlarmsPerYear(double share) => Spec.FalseAlarmsPerYear * share;
+    public double AlarmsPerYear(double share) => Budget * share;
+
+    /// <summary>
+    /// The monitors' part of the deployment's budget: all of it, or 1 − <see cref="DeploymentRuntime.HarmShare"/> when window
+    /// floors or the fairness gap can also open findings.
+    /// </summary>
+    public double Budget => Spec.FalseAlarmsPerYear
+        * (!Policy.Policy.Thresholds.WindowFindings && (Policy.Policy.Performance.Floors.Count > 0 || Policy.Policy.Performance.FairnessTolerance > 0)
+            ? 1 - DeploymentRuntime.HarmShare : 1);
 
     public double TargetRunLength(double observationsPerYear, double share) =>
-        SequentialBudget.TargetRunLength(Math.Max(observationsPerYear, 1), Spec.FalseAlarmsPerYear, share);
+        SequentialBudget.TargetRunLength(Math.Max(observationsPerYear, 1), Budget, share);
 }

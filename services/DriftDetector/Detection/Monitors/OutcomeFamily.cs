@@ -48,14 +48,14 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     {
         // The whole population's rate first: it is the prior of every subgroup's.
         var population = Rate(0, li, positive);
-        var priorCases = PriorCases(li, positive, population.P0);
+        var (priorCases, p, tau2) = PriorCases(li, positive, population.P0);
         foreach (var si in scopes)
         {
             if (si >= bank.State.Scopes.Count) continue;
             var sm = bank.State.Scopes[si];
             while (sm.Outcomes.Count <= li) sm.Outcomes.Add(new OutcomeMonitors()); // a snapshot from before the pooled channel
             var cell = positive ? sm.Outcomes[li].Sensitivity : sm.Outcomes[li].Specificity;
-            var prior = si == 0 ? 0 : priorCases;
+            var prior = si == 0 ? 0 : Departs(si, li, positive, p, tau2) ? MinPriorCases : priorCases;
             Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, prior)), prior, sequence, time);
         }
     }
@@ -119,20 +119,7 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 
     private (long N, long X) Counts(int si, int li, bool positive)
     {
-        long n = 0, x = 0;
-        if (li >= bank.Policy.Labels.Count)
-        {
-            for (var l = 0; l < bank.Policy.Labels.Count; l++)
-            {
-                var (ln, lx) = ReferenceCounts(si, l, positive);
-                (n, x) = (n + ln, x + lx);
-            }
-        }
-        else
-        {
-            (n, x) = ReferenceCounts(si, li, positive);
-        }
-
+        var (n, x) = PooledReference(si, li, positive);
         var outcomes = bank.State.Scopes[si].Outcomes;
         if (li >= outcomes.Count) return (n, x);
         var cell = positive ? outcomes[li].Sensitivity : outcomes[li].Specificity;
@@ -155,7 +142,7 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     /// subgroup's baseline is known well enough at once to watch it for decay; few when they differ. A function of the stored
     /// reference counts (deterministic on replay), between 20 and 2,000.
     /// </summary>
-    private double PriorCases(int li, bool positive, double population)
+    private (double Cases, double P, double Tau2) PriorCases(int li, bool positive, double population)
     {
         var late = bank.Deployment.Reference.Late;
         var terms = new List<double>();
@@ -171,20 +158,36 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
 
         var tau2 = terms.Count < 3 ? double.PositiveInfinity : Math.Max(terms.Order().ElementAt(terms.Count / 2), 1e-6);
         var cases = Math.Clamp(p * (1 - p) / tau2, MinPriorCases, MaxPriorCases);
-        return double.IsNaN(cases) ? MinPriorCases : cases;
+        return (double.IsNaN(cases) ? MinPriorCases : cases, p, tau2);
 
-        (long N, long X) Reference(int si)
+        (long N, long X) Reference(int si) => PooledReference(si, li, positive);
+    }
+
+    /// <summary>
+    /// A subgroup whose own reference already departs from the population's rate by more than two standard errors plus the
+    /// spread (the model serves it differently: AP films, one vendor) keeps its own baseline: shrinking it would bias its chart
+    /// towards the population and make its standing difference look like a decay.
+    /// </summary>
+    private bool Departs(int si, int li, bool positive, double p, double tau2)
+    {
+        var (n, x) = PooledReference(si, li, positive);
+        if (n < 20) return false;
+        var ps = (double)x / n;
+        var spread = double.IsFinite(tau2) ? tau2 : 0;
+        return Math.Abs(ps - p) > 2 * Math.Sqrt(ps * (1 - ps) / n + spread);
+    }
+
+    private (long N, long X) PooledReference(int si, int li, bool positive)
+    {
+        if (li < bank.Policy.Labels.Count) return ReferenceCounts(si, li, positive);
+        long n = 0, x = 0;
+        for (var l = 0; l < bank.Policy.Labels.Count; l++)
         {
-            if (li < bank.Policy.Labels.Count) return ReferenceCounts(si, li, positive);
-            long n = 0, x = 0;
-            for (var l = 0; l < bank.Policy.Labels.Count; l++)
-            {
-                var (ln, lx) = ReferenceCounts(si, l, positive);
-                (n, x) = (n + ln, x + lx);
-            }
-
-            return (n, x);
+            var (ln, lx) = ReferenceCounts(si, l, positive);
+            (n, x) = (n + ln, x + lx);
         }
+
+        return (n, x);
     }
 
     private BernoulliCusum Chart(double p0, long cases, double perYear)

@@ -35,6 +35,22 @@ public sealed class MonitorSemanticsTests
     }
 
     [Fact]
+    public void GivenAFloorWellAboveTheTruePerformance_WhenJudgedAtTheDeploymentsBudget_ThenTheEvidenceOfHarmStillOpensAFinding()
+    {
+        // The finding level is far stricter than 95 % (a union bound over a year of evaluations), yet sensitivity 0.885 against a
+        // floor of 0.97 is evidence of harm that it must still find: strictness costs power on borderline floors only.
+        var policies = CoreHarness.TestPolicy(p =>
+        {
+            p.Performance.MinLabelled = 50;
+            p.Performance.PoolWindows = 3;
+            p.Performance.Floors = new() { ["sensitivity"] = 0.97 };
+        });
+        var h = new CoreHarness(policies).Feed(new SyntheticStream(21).Generate(40_000));
+
+        Assert.Contains(h.Opened, o => o.Evidence.Method == "wilson-floor" && o.Evidence.Signal.StartsWith("performance:sensitivity", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItAsTheRootCause()
     {
         // After inference 12,000 (the reference holds the first 10,000), a third of site B's patients belong to a group never seen.

@@ -30,6 +30,14 @@ public sealed class EvidenceApiTests(DriftEnvironment env) : IClassFixture<Drift
 
         var body = await host.GetAsync<JsonElement>($"/v1/evidence/findings/{Shown}");
 
+        // The fields the AlertRouter's console reads (its EvidenceClient DTOs): a rename here breaks the console's charts.
+        Assert.Equal(["deployment", "detectedAt", "distribution", "findingId", "method", "performance", "policyVersion", "scope", "series", "signal", "smallCellThreshold"], Names(body));
+        Assert.Equal(["at", "currentSize", "lower", "statistic", "suppressed", "threshold", "upper"], Names(body.GetProperty("series")[0]));
+        Assert.Equal(["current", "currentSize", "reference", "referenceSize", "scope", "signal", "suppressed"], Names(body.GetProperty("distribution")));
+        Assert.Equal(["lower", "share", "upper"], Names(body.GetProperty("distribution").GetProperty("current")[0]));
+        Assert.Equal(["rows", "signal"], Names(body.GetProperty("performance")[0]));
+        Assert.Equal(["currentSize", "floor", "lower", "scope", "site", "state", "subgroup", "suppressed", "upper", "value"], Names(body.GetProperty("performance")[0].GetProperty("rows")[0]));
+
         Assert.Equal(Shown, body.GetProperty("findingId").GetString());
         Assert.Equal(Deployment, body.GetProperty("deployment").GetString());
         Assert.Equal("feature:meanIntensity", body.GetProperty("signal").GetString());
@@ -131,6 +139,8 @@ public sealed class EvidenceApiTests(DriftEnvironment env) : IClassFixture<Drift
         Assert.Equal(expected, response.StatusCode);
         Assert.DoesNotContain("meanIntensity", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    private static string[] Names(JsonElement o) => [.. o.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
 
     private async Task<DriftHost> StartSeededAsync()
     {

@@ -60,6 +60,8 @@ public static class Extensions
             return store;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
 
+        // Before the clock and the consumers start: incidents stored before the console's read models get theirs first.
+        services.AddHostedService<ReadModelBackfill>();
         services.AddAuditChain("alerts", builder.Configuration.GetConnectionString("Marten") ?? DefaultConnectionString, sp => sp.GetRequiredService<IOptions<AlertRouterOptions>>().Value.Schema);
         services.AddSingleton<RoutingConfigProvider>();
         services.AddHostedService<RoutingConfigWatcher>();

@@ -127,4 +127,31 @@ public class ChangeIncidentTests(ChangeIncidentFixture fixture) : IClassFixture<
         var decided = Assert.Single(entries, e => e.Fact == AuditFact.Decided);
         Assert.Equal(alert.Decision!.By, decided.Who);
     }
+
+    [Fact]
+    public async Task GivenIncidentsStoredBeforeTheReadModels_WhenTheRouterStarts_ThenTheirRowsAndAuditEntriesAreWritten()
+    {
+        await Host.PublishAsync(Findings.Change("it-chg-backfill", model: "backfill"));
+        var incident = await Host.AlertAsync(a => a.ChangeId == "it-chg-backfill", "the change opened its incident");
+        int entries;
+        await using (var session = Host.Store.LightweightSession())
+        {
+            entries = await session.Query<AuditEntry>().CountAsync(e => e.IncidentId == incident.Id);
+            Assert.True(entries > 0);
+        }
+
+        // As an upgraded store holds them: the incident and its events, no read models.
+        await Host.RestartAsync(() =>
+        {
+            using var conn = new Npgsql.NpgsqlConnection(TestInfrastructure.PostgresConnectionString);
+            conn.Open();
+            using var cmd = new Npgsql.NpgsqlCommand($"delete from \"{Host.Schema}\".mt_doc_incidentrow; delete from \"{Host.Schema}\".mt_doc_auditentry;", conn);
+            cmd.ExecuteNonQuery();
+        });
+
+        await using var after = Host.Store.QuerySession();
+        var alert = (await after.LoadAsync<Alert>(incident.Id))!;
+        Assert.Equal(JsonSerializer.Serialize(IncidentRow.From(alert)), JsonSerializer.Serialize(await after.LoadAsync<IncidentRow>(incident.Id)));
+        Assert.Equal(entries, await after.Query<AuditEntry>().CountAsync(e => e.IncidentId == incident.Id));
+    }
 }

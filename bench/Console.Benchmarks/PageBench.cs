@@ -54,7 +54,7 @@ public static class PageBench
             ($"inbox ({incidents:N0} open)", "/console"),
             ("inbox filtered by site", "/console?site=site-3"),
             ("inbox filtered by subgroup text", "/console?subgroup=siemens"),
-            ("inbox, last page", $"/console?page={(incidents + 49) / 50}"),
+            ("inbox, last page", $"/console?p={(incidents + 49) / 50}"),
             ("incident", $"/console/incidents/{ids[ids.Count / 2]}"),
             ("audit (busiest deployment, now)", "/console/audit?deployment=model-0%401.0.0"),
             ("audit as of an instant", $"/console/audit?deployment=model-0%401.0.0&at={DateTimeOffset.UtcNow.AddHours(-1):yyyy-MM-ddTHH:mm}"),

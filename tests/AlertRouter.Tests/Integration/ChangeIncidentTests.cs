@@ -154,4 +154,44 @@ public class ChangeIncidentTests(ChangeIncidentFixture fixture) : IClassFixture<
         Assert.Equal(JsonSerializer.Serialize(IncidentRow.From(alert)), JsonSerializer.Serialize(await after.LoadAsync<IncidentRow>(incident.Id)));
         Assert.Equal(entries, await after.Query<AuditEntry>().CountAsync(e => e.IncidentId == incident.Id));
     }
+
+    [Fact]
+    public async Task GivenFiftyFiveOpenIncidentsOfAModel_WhenTheInboxIsPaged_ThenSqlOrdersFiltersAndCountsThem()
+    {
+        for (var n = 0; n < 55; n++)
+        {
+            await Host.PublishAsync(Findings.Change($"it-chg-page-{n:00}", model: "inbox-paging", site: n % 5 == 0 ? "site-p" : "site-q",
+                severity: n == 54 ? Severity.Critical : Severity.Warning));
+        }
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var q = Host.Store.QuerySession();
+            return await q.Query<IncidentRow>().CountAsync(r => r.Model == "inbox-paging") == 55;
+        }, TimeSpan.FromSeconds(60), "55 incidents opened");
+        var client = Host.Client("safety");
+
+        var first = await client.GetStringAsync("/console?model=inbox-paging");
+        var second = await client.GetStringAsync("/console?model=inbox-paging&p=2");
+        var beyond = await client.GetStringAsync("/console?model=inbox-paging&p=9");
+        var site = await client.GetStringAsync("/console?model=inbox-paging&site=site-p");
+
+        Assert.Contains("(55)", first, StringComparison.Ordinal);
+        Assert.Equal(50, Rows(first));
+        Assert.Equal(5, Rows(second));
+        Assert.Contains("Page 2 of 2", second, StringComparison.Ordinal);
+        Assert.Contains("Page 2 of 2", beyond, StringComparison.Ordinal); // past the end: the last page
+        Assert.Equal(5, Rows(beyond));
+        Assert.Equal(11, Rows(site));
+        Assert.Contains("(11)", site, StringComparison.Ordinal);
+        // Most severe first: the one critical incident heads page 1 although it was opened last.
+        var firstRow = first[first.IndexOf("<tbody>", StringComparison.Ordinal)..];
+        Assert.Contains("sev-critical", firstRow[..firstRow.IndexOf("</tr>", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    private static int Rows(string html)
+    {
+        var body = html[html.IndexOf("<tbody>", StringComparison.Ordinal)..html.IndexOf("</tbody>", StringComparison.Ordinal)];
+        return System.Text.RegularExpressions.Regex.Count(body, "<tr>");
+    }
 }

@@ -19,7 +19,8 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
     [BindProperty(SupportsGet = true)]
     public string? Subgroup { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
+    // Not "page": Razor Pages keeps its own route value of that name (the page path), which wins and never binds to an int.
+    [BindProperty(SupportsGet = true, Name = "p")]
     public int PageNumber { get; set; } = 1;
 
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
@@ -39,30 +40,37 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
         Sites = (await session.Query<IncidentRow>().Where(r => r.Open && r.Site != null).Select(r => r.Site!).Distinct().ToListAsync(ct))
             .Order(StringComparer.Ordinal).ToList();
 
-        var query = session.Query<IncidentRow>().Where(r => r.Open);
-        if (!string.IsNullOrEmpty(ModelFilter))
+        // Built afresh for each query: Marten's Stats() stays attached to the query it was called on.
+        IQueryable<IncidentRow> Filtered()
         {
-            query = query.Where(r => r.Model == ModelFilter);
+            var query = session.Query<IncidentRow>().Where(r => r.Open);
+            if (!string.IsNullOrEmpty(ModelFilter))
+            {
+                query = query.Where(r => r.Model == ModelFilter);
+            }
+
+            if (!string.IsNullOrEmpty(Site))
+            {
+                query = query.Where(r => r.Site == Site);
+            }
+
+            if (!string.IsNullOrEmpty(Subgroup))
+            {
+                query = query.Where(r => r.Subgroup != null && r.Subgroup.Contains(Subgroup, StringComparison.OrdinalIgnoreCase));
+            }
+
+            return query.OrderByDescending(r => r.SeverityRank).ThenBy(r => r.RaisedAt);
         }
 
-        if (!string.IsNullOrEmpty(Site))
-        {
-            query = query.Where(r => r.Site == Site);
-        }
-
-        if (!string.IsNullOrEmpty(Subgroup))
-        {
-            query = query.Where(r => r.Subgroup != null && r.Subgroup.Contains(Subgroup, StringComparison.OrdinalIgnoreCase));
-        }
-
-        var ordered = query.OrderByDescending(r => r.SeverityRank).ThenBy(r => r.RaisedAt);
-        var page = await ordered.Stats(out var stats).Skip((Math.Max(1, PageNumber) - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        var page = await Filtered().Stats(out var stats).Skip((Math.Max(1, PageNumber) - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         Total = (int)stats.TotalResults;
-        if (page.Count == 0 && Total > 0 && PageNumber > 1)
+        if (page.Count == 0 && PageNumber > 1)
         {
-            // Past the last page (the list shrank since the link was made): show the last one.
+            // Past the last page (the list shrank since the link was made): the windowed total comes back with the rows, so
+            // with none it is 0; count, then show the last page.
+            Total = await Filtered().CountAsync(ct);
             PageNumber = Pages;
-            page = await ordered.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+            page = Total == 0 ? [] : await Filtered().Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         }
 
         PageNumber = Math.Clamp(PageNumber, 1, Pages);

@@ -15,15 +15,24 @@ using Monitoring.Contracts;
 namespace Monitoring.Console.Benchmarks;
 
 /// <summary>One replayed run of a scenario.</summary>
-public sealed record NotificationRow(string Scenario, int Seed, int InjectedChanges, int Findings, int PerFindingAlerts, int Incidents,
-    int Notifications, int Pages, int MaxPagesPerIncidentPerLevel, double NotificationsPerChange);
+/// <param name="RootCauseGroups">Distinct change ids the findings carry (a finding without one counts as its own fallback group).</param>
+/// <param name="ChangeIncidents">Incidents holding findings detected after the injected change began (1 = the change is one incident).</param>
+/// <param name="MixedIncidents">Of those, incidents that also hold findings from before the change (0 = the change's incident is its own).</param>
+/// <param name="Reminders">Pages beyond the first per incident and escalation level.</param>
+public sealed record NotificationRow(string Scenario, int Seed, int InjectedChanges, int Findings, int PerFindingAlerts, int RootCauseGroups, int Incidents,
+    int ChangeIncidents, int MixedIncidents, int Notifications, int Pages, int Reminders, int MaxPagesPerIncidentPerLevel, double NotificationsPerChange);
+
+/// <summary>The findings of one run to replay, and which of them came after the injected change began.</summary>
+public sealed record ReplayRun(string Scenario, int Seed, int InjectedChanges, IReadOnlyList<DriftDetected> Findings, IReadOnlySet<string> AfterChange);
 
 /// <summary>
-/// Replays the findings the real DriftDetector produced on each simulator scenario (bench/EndToEnd/results/latest.json)
-/// into the AlertRouter over RabbitMQ, in event time on a fake clock, with the demo's routing (every receiver a webhook to
-/// a local sink) and nobody acknowledging or deciding: the worst case for the flood. The findings carry no change id
-/// (the detector's root-cause groups have not landed), so they are grouped by the fallback key: deployment, site and
-/// detecting window (one day).
+/// Replays findings into the AlertRouter over RabbitMQ, in event time on a fake clock, with the demo's routing (every receiver
+/// a webhook to a local sink) and nobody acknowledging or deciding: the worst case for the flood. Three groupings:
+/// <c>detector</c> (default): the findings and root-cause groups (DriftDetected.ChangeId / IsRootCause) the DriftDetector's own
+/// core produced on each simulator scenario, read from the detection benchmark's per-run output
+/// (bench/Detection/results/raw/runs.json); <c>fallback</c>: the end-to-end findings (bench/EndToEnd/results/latest.json,
+/// produced before root-cause groups existed) grouped by deployment, site and detecting day; <c>oracle</c>: the same findings
+/// with the injected change's id on every finding after the change start.
 /// </summary>
 public static class NotificationBench
 {
@@ -33,40 +42,100 @@ public static class NotificationBench
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Router.RepoRoot();
-        var doc = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(root, "bench", "EndToEnd", "results", "latest.json")))!;
         var only = Router.Text(args, "--scenarios")?.Split(',');
         var seeds = Router.Arg(args, "--seeds", 1);
-        // "oracle": every finding after the change start carries the injected change's id, as the detector's root-cause
-        // groups would if they attributed perfectly; findings before the change stay in the fallback groups.
-        var oracle = Router.Text(args, "--grouping") == "oracle";
+        var grouping = Router.Text(args, "--grouping") ?? "detector";
+        var runs = grouping switch
+        {
+            "detector" => DetectorRuns(Router.Text(args, "--detection-runs") ?? Path.Combine(root, "bench", "Detection", "results", "raw", "runs.json")),
+            "fallback" or "oracle" => EndToEndRuns(Path.Combine(root, "bench", "EndToEnd", "results", "latest.json"), grouping == "oracle"),
+            _ => throw new ArgumentException("--grouping detector|fallback|oracle"),
+        };
         var (sink, sinkUrl, received) = await Router.SinkAsync();
         Environment.SetEnvironmentVariable("SINK", sinkUrl);
         var rows = new List<NotificationRow>();
-        foreach (var (scenario, runs) in doc["runs"]!.AsObject())
+        foreach (var scenario in runs.GroupBy(r => r.Scenario))
         {
-            if (only is not null && !only.Contains(scenario))
+            if (only is not null && !only.Contains(scenario.Key))
             {
                 continue;
             }
 
-            foreach (var run in runs!.AsArray().Take(seeds))
+            foreach (var run in scenario.OrderBy(r => r.Seed).Take(seeds))
             {
                 received.Clear();
-                var row = await ReplayAsync(scenario, run!, received, oracle);
+                var row = await ReplayAsync(run, received);
                 rows.Add(row);
                 System.Console.WriteLine(row);
             }
         }
 
         await sink.DisposeAsync();
-        await WriteAsync(root, rows, oracle ? "notifications-oracle" : "notifications");
+        await WriteAsync(root, rows, grouping == "fallback" ? "notifications" : $"notifications-{grouping}", grouping);
         return rows.All(r => r.MaxPagesPerIncidentPerLevel <= 2) ? 0 : 1;
     }
 
-    private static async Task<NotificationRow> ReplayAsync(string scenario, JsonNode run, System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body)> received, bool oracle)
+    /// <summary>
+    /// The change runs of the detection benchmark (null runs left out): every finding the detector's core opened, with the change
+    /// id and root-cause flag it attributed, and its detection time. Severity is not in that file: the policy's default per kind.
+    /// </summary>
+    private static List<ReplayRun> DetectorRuns(string path)
     {
-        var findings = Findings(run, oracle ? $"injected-{scenario}-{run["seed"]}" : null);
-        var changes = run["expected"]!.AsArray().Select(e => e!["change"]!.GetValue<string>()).Distinct().Count();
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} not found: run bench/Detection first (see docs/benchmarks.md)", path);
+        }
+
+        var doc = JsonNode.Parse(File.ReadAllText(path))!;
+        var runs = new List<ReplayRun>();
+        foreach (var run in doc["findings"]!.AsArray())
+        {
+            var plan = run!["plan"]!;
+            var scenario = plan["scenario"]!.GetValue<string>();
+            if (scenario == "null" || run["changeStart"] is not { } start)
+            {
+                continue;
+            }
+
+            var changeStart = DateTimeOffset.Parse(start.GetValue<string>(), CultureInfo.InvariantCulture);
+            var findings = run["findings"]!.AsArray()[0]!.AsArray().Select(f =>
+            {
+                var finding = ToFinding(f!["id"]!.GetValue<string>(), f);
+                return finding with { ChangeId = f["changeId"]?.GetValue<string>(), IsRootCause = f["isRootCause"]?.GetValue<bool>() ?? false };
+            }).OrderBy(f => f.DetectedAt).ThenBy(f => f.FindingId, StringComparer.Ordinal).ToList();
+            runs.Add(new ReplayRun(scenario, (int)plan["seed"]!.GetValue<long>(), 1, findings,
+                findings.Where(f => f.DetectedAt >= changeStart).Select(f => f.FindingId).ToHashSet(StringComparer.Ordinal)));
+        }
+
+        return runs;
+    }
+
+    private static List<ReplayRun> EndToEndRuns(string path, bool oracle)
+    {
+        var doc = JsonNode.Parse(File.ReadAllText(path))!;
+        var runs = new List<ReplayRun>();
+        foreach (var (scenario, seeds) in doc["runs"]!.AsObject())
+        {
+            foreach (var run in seeds!.AsArray())
+            {
+                var raw = Raw(run!);
+                var after = raw.Where(kv => kv.Value["beforeChange"]?.GetValue<bool>() != true).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+                var change = oracle ? $"injected-{scenario}-{run!["seed"]}" : null;
+                var findings = raw.Select(kv => ToFinding(kv.Key, kv.Value) with { ChangeId = change is not null && after.Contains(kv.Key) ? change : null })
+                    .OrderBy(f => f.DetectedAt).ThenBy(f => f.FindingId, StringComparer.Ordinal).ToList();
+                var changes = run!["expected"]!.AsArray().Select(e => e!["change"]!.GetValue<string>()).Distinct().Count();
+                runs.Add(new ReplayRun(scenario, run["seed"]!.GetValue<int>(), changes, findings, changes == 0 ? new HashSet<string>() : after));
+            }
+        }
+
+        return runs;
+    }
+
+    private static async Task<NotificationRow> ReplayAsync(ReplayRun run, System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body)> received)
+    {
+        var findings = run.Findings;
+        var changes = run.InjectedChanges;
+        var groups = findings.Select(f => f.ChangeId ?? "finding:" + f.FindingId).Distinct().Count();
         var perFinding = findings.Select(f => $"{f.Kind}|{f.Evidence.Signal}|{f.Site}|{AlertLabels.SubgroupText(f.Subgroup)}").Distinct().Count();
         var clock = new FakeTimeProvider(findings.Count > 0 ? findings.Min(f => f.DetectedAt).AddMinutes(-1) : DateTimeOffset.UnixEpoch);
         await using var router = await Router.StartAsync(Path.Combine(AppContext.BaseDirectory, "bench-routing.yaml"), clock, TimeSpan.FromMilliseconds(20));
@@ -113,11 +182,14 @@ public static class NotificationBench
             return await q.Query<PendingDelivery>().CountAsync() == 0;
         }, "outbox drained");
 
-        int incidents;
+        List<(Guid Id, List<string> FindingIds)> incidents;
         await using (var q = store.QuerySession())
         {
-            incidents = await q.Query<Alert>().CountAsync();
+            incidents = (await q.Query<Alert>().Select(a => new { a.Id, a.FindingIds }).ToListAsync()).Select(a => (a.Id, a.FindingIds)).ToList();
         }
+
+        var changeIncidents = incidents.Where(i => i.FindingIds.Any(run.AfterChange.Contains)).ToList();
+        var mixed = changeIncidents.Count(i => i.FindingIds.Any(f => !run.AfterChange.Contains(f)));
 
         var payloads = received.ToArray();
         var pages = new Dictionary<(string Alert, string Level), int>();
@@ -135,12 +207,13 @@ public static class NotificationBench
             }
         }
 
-        return new NotificationRow(scenario, run["seed"]!.GetValue<int>(), changes, findings.Count, perFinding, incidents, payloads.Length,
-            pages.Values.Sum(), pages.Count == 0 ? 0 : pages.Values.Max(), changes == 0 ? double.NaN : (double)payloads.Length / changes);
+        return new NotificationRow(run.Scenario, run.Seed, changes, findings.Count, perFinding, groups, incidents.Count, changeIncidents.Count, mixed,
+            payloads.Length, pages.Values.Sum(), pages.Values.Sum(p => p - 1), pages.Count == 0 ? 0 : pages.Values.Max(),
+            changes == 0 ? double.NaN : (double)payloads.Length / changes);
     }
 
-    /// <summary>Every distinct finding of a run: those matched to the manifest (exact and broader scope) and the unexpected ones.</summary>
-    private static List<DriftDetected> Findings(JsonNode run, string? oracleChange)
+    /// <summary>Every distinct finding of an end-to-end run: those matched to the manifest (exact and broader scope) and the unexpected ones.</summary>
+    private static Dictionary<string, JsonNode> Raw(JsonNode run)
     {
         var raw = new Dictionary<string, JsonNode>();
         foreach (var e in run["expected"]!.AsArray())
@@ -160,22 +233,20 @@ public static class NotificationBench
             raw[u!["id"]!.GetValue<string>()] = u.DeepClone();
         }
 
-        return raw.Select(kv => ToFinding(kv.Key, kv.Value) with
-            {
-                ChangeId = oracleChange is not null && kv.Value["beforeChange"]?.GetValue<bool>() != true ? oracleChange : null,
-            }).OrderBy(f => f.DetectedAt).ThenBy(f => f.FindingId, StringComparer.Ordinal).ToList();
+        return raw;
     }
 
     private static DriftDetected ToFinding(string id, JsonNode f)
     {
         var scope = (f["scope"]?.GetValue<string>() ?? "*").Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Where(p => p != "*").Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-        var kind = (f["kind"]?.GetValue<string>() ?? "distribution-shift") switch
+        // The end-to-end file has wire names (performance-decay), the detection benchmark's the enum's (PerformanceDecay).
+        var kind = (f["kind"]?.GetValue<string>() ?? "distribution-shift").Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() switch
         {
-            "performance-decay" => FindingKind.PerformanceDecay,
-            "fairness-gap" => FindingKind.FairnessGap,
-            "estimated-performance-decay" => FindingKind.EstimatedPerformanceDecay,
-            "abrupt-change" => FindingKind.AbruptChange,
+            "performancedecay" => FindingKind.PerformanceDecay,
+            "fairnessgap" => FindingKind.FairnessGap,
+            "estimatedperformancedecay" => FindingKind.EstimatedPerformanceDecay,
+            "abruptchange" => FindingKind.AbruptChange,
             _ => FindingKind.DistributionShift,
         };
         // Severities are not in the scored file: the policy's defaults per kind (deploy/policies/cxr-triage.yaml).
@@ -214,27 +285,30 @@ public static class NotificationBench
         }
     }
 
-    private static async Task WriteAsync(string root, List<NotificationRow> rows, string name)
+    private static async Task WriteAsync(string root, List<NotificationRow> rows, string name, string grouping)
     {
         var dir = Path.Combine(root, "bench", "Console.Benchmarks", "results");
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, name + ".json"), JsonSerializer.Serialize(new
         {
             benchmark = "notifications-per-injected-change",
-            grouping = name == "notifications"
-                ? "fallback (deployment, site, one-day detecting window): findings carry no change id yet"
-                : "oracle change id on every finding after the change start (what perfect root-cause groups would give); earlier findings by the fallback key",
+            grouping = grouping switch
+            {
+                "detector" => "the detector's own root-cause groups: DriftDetected.ChangeId / IsRootCause as its core attributed them (bench/Detection raw runs)",
+                "fallback" => "fallback (deployment, site, one-day detecting window): end-to-end findings from before root-cause groups",
+                _ => "oracle change id on every finding after the change start (what perfect root-cause groups would give); earlier findings by the fallback key",
+            },
             routing = "bench/Console.Benchmarks/bench-routing.yaml (demo routing, every receiver a webhook)",
             pagesPerLevelBudget = 2,
             date = DateTimeOffset.UtcNow,
             rows,
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         var md = new System.Text.StringBuilder();
-        md.AppendLine("| scenario (seed) | injected changes | findings | alerts before (one per finding fingerprint) | incidents | notifications | of which pages | max pages per incident per level | notifications per injected change |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| scenario (seed) | injected changes | findings | alerts before (one per finding fingerprint) | root-cause groups | incidents | incidents holding the change (of which mixed with earlier findings) | notifications | pages | of which reminders | max pages per incident per level | pages per root-cause group | notifications per injected change |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} ({r.Seed}) | {r.InjectedChanges} | {r.Findings} | {r.PerFindingAlerts} | {r.Incidents} | {r.Notifications} | {r.Pages} | {r.MaxPagesPerIncidentPerLevel} | {(double.IsNaN(r.NotificationsPerChange) ? "– (no change)" : r.NotificationsPerChange.ToString("0.0", CultureInfo.InvariantCulture))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} ({r.Seed}) | {r.InjectedChanges} | {r.Findings} | {r.PerFindingAlerts} | {r.RootCauseGroups} | {r.Incidents} | {r.ChangeIncidents} ({r.MixedIncidents}) | {r.Notifications} | {r.Pages} | {r.Reminders} | {r.MaxPagesPerIncidentPerLevel} | {(r.RootCauseGroups == 0 ? "–" : ((double)r.Pages / r.RootCauseGroups).ToString("0.0", CultureInfo.InvariantCulture))} | {(double.IsNaN(r.NotificationsPerChange) ? "– (no change)" : r.NotificationsPerChange.ToString("0.0", CultureInfo.InvariantCulture))} |");
         }
 
         await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"), md.ToString());

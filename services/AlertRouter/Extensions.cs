@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Monitoring.AlertRouter.Alerts;
+using Monitoring.AlertRouter.Console.ReadModels;
 using Monitoring.AlertRouter.Escalation;
 using Monitoring.AlertRouter.Grouping;
 using Monitoring.AlertRouter.Infrastructure;
@@ -43,16 +44,24 @@ public static class Extensions
             // Enums are strings on the wire and in the store; LINQ must compare them as strings too.
             store.UseSystemTextJsonForSerialization(Weasel.Core.EnumStorage.AsString);
             store.Events.AddEventTypes(AlertFold.EventTypes);
-            store.Projections.Snapshot<Alert>(SnapshotLifecycle.Inline);
+            // The incident document and the console's read models (inbox rows, audit entries) in the appending transaction.
+            store.Events.EnableSideEffectsOnInlineProjections = true;
+            store.Projections.Add(new AlertProjection(), ProjectionLifecycle.Inline);
             store.Projections.Snapshot<Silence>(SnapshotLifecycle.Inline);
             store.Schema.For<Alert>().Index(a => a.NextDueAt!);
             store.Schema.For<NotificationGroup>().UseOptimisticConcurrency(true).Index(g => g.NextFlushAt);
             store.Schema.For<PendingDelivery>().Index(d => d.DueAt);
+            // The inbox filters and orders open rows in SQL and reads one page; the audit view reads one deployment's entries.
+            store.Schema.For<IncidentRow>().Duplicate(r => r.Open).Duplicate(r => r.SeverityRank).Duplicate(r => r.RaisedAt)
+                .Duplicate(r => r.Model!).Duplicate(r => r.Site!).Duplicate(r => r.Deployment!);
+            store.Schema.For<AuditEntry>().Duplicate(e => e.Deployment!).Duplicate(e => e.At).Index(e => e.IncidentId);
             store.Schema.For<FindingLink>();
             store.Schema.For<OpenAlert>();
             return store;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
 
+        // Before the clock and the consumers start: incidents stored before the console's read models get theirs first.
+        services.AddHostedService<ReadModelBackfill>();
         services.AddAuditChain("alerts", builder.Configuration.GetConnectionString("Marten") ?? DefaultConnectionString, sp => sp.GetRequiredService<IOptions<AlertRouterOptions>>().Value.Schema);
         services.AddSingleton<RoutingConfigProvider>();
         services.AddHostedService<RoutingConfigWatcher>();

@@ -43,18 +43,20 @@ internal static class EvidenceApi
     {
         app.MapGroup("/v1/evidence").RequireAuthorization(AuthPolicies.Read).WithTags("Evidence")
             .MapGet("/findings/{id}", GetAsync)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Signal over time, reference vs current distribution and per-subgroup performance for one finding; small cells withheld.");
         return app;
     }
 
-    private static async Task<Results<Ok<FindingEvidenceSeries>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(
+    private static async Task<Results<Ok<FindingEvidenceSeries>, ProblemHttpResult>> GetAsync(
         string id, DriftStore drift, DriftDetectorOptions options, CancellationToken ct)
     {
         await using var session = drift.Store.QuerySession();
         var view = await session.LoadAsync<FindingView>(id, ct);
         if (view is null || view.Evidence is null)
         {
-            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = "Unknown finding", Detail = $"id: no finding '{id}'.", Status = 404 });
+            // Problem() rather than NotFound(ProblemDetails): the latter is written as plain application/json.
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown finding", detail: $"id: no finding '{id}'.");
         }
 
         var k = options.SmallCellThreshold;

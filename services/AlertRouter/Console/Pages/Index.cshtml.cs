@@ -1,14 +1,9 @@
 using Marten;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Monitoring.AlertRouter.Alerts;
-using Monitoring.Contracts;
+using Monitoring.AlertRouter.Console.ReadModels;
 
 namespace Monitoring.AlertRouter.Console.Pages;
-
-/// <summary>One inbox row (a projection: the page never loads whole incidents).</summary>
-public sealed record InboxRow(Guid Id, string Summary, Severity Severity, string SeverityName, bool ClinicalSafety, string? Model, string? Site, string? Subgroup,
-    DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? NextEscalationAt, DateTimeOffset? DecisionDueAt, bool AwaitingDecision);
 
 /// <summary>Open incidents by severity and age, who holds each, the time left before escalation and the decision deadline.</summary>
 public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageModel
@@ -24,12 +19,13 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
     [BindProperty(SupportsGet = true)]
     public string? Subgroup { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
+    // Not "page": Razor Pages keeps its own route value of that name (the page path), which wins and never binds to an int.
+    [BindProperty(SupportsGet = true, Name = "p")]
     public int PageNumber { get; set; } = 1;
 
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 
-    public IReadOnlyList<InboxRow> Rows { get; private set; } = [];
+    public IReadOnlyList<IncidentRow> Rows { get; private set; } = [];
     public int Total { get; private set; }
     public IReadOnlyList<string> Models { get; private set; } = [];
     public IReadOnlyList<string> Sites { get; private set; } = [];
@@ -38,22 +34,46 @@ public sealed class InboxModel(IQuerySession session, TimeProvider time) : PageM
     public async Task OnGetAsync(CancellationToken ct)
     {
         Now = time.GetUtcNow();
-        var open = (await session.Query<Alert>().Where(a => a.Status != AlertStatus.Resolved)
-                .Select(a => new { a.Id, a.Summary, a.Severity, a.SeverityName, a.ClinicalSafety, a.Model, a.Site, a.Labels, a.RaisedAt,
-                    a.AcknowledgedBy, a.NextEscalationAt, a.DecisionDueAt, a.Decision })
-                .ToListAsync(ct))
-            .Select(a => new InboxRow(a.Id, a.Summary, a.Severity, a.SeverityName, a.ClinicalSafety, a.Model?.Id, a.Site, a.Labels.GetValueOrDefault("subgroup"),
-                a.RaisedAt, a.AcknowledgedBy, a.NextEscalationAt, a.DecisionDueAt, a.ClinicalSafety && a.Decision is null))
-            .ToList();
-        Models = open.Select(r => r.Model).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        Sites = open.Select(r => r.Site).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        var rows = open
-            .Where(r => string.IsNullOrEmpty(ModelFilter) || r.Model == ModelFilter)
-            .Where(r => string.IsNullOrEmpty(Site) || r.Site == Site)
-            .Where(r => string.IsNullOrEmpty(Subgroup) || (r.Subgroup ?? "").Contains(Subgroup, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(r => r.Severity).ThenBy(r => r.RaisedAt).ToList();
-        Total = rows.Count;
+        // Small queries against the slim rows: the filter lists, then one page filtered and ordered in SQL.
+        Models = (await session.Query<IncidentRow>().Where(r => r.Open && r.Model != null).Select(r => r.Model!).Distinct().ToListAsync(ct))
+            .Order(StringComparer.Ordinal).ToList();
+        Sites = (await session.Query<IncidentRow>().Where(r => r.Open && r.Site != null).Select(r => r.Site!).Distinct().ToListAsync(ct))
+            .Order(StringComparer.Ordinal).ToList();
+
+        // Built afresh for each query: Marten's Stats() stays attached to the query it was called on.
+        IQueryable<IncidentRow> Filtered()
+        {
+            var query = session.Query<IncidentRow>().Where(r => r.Open);
+            if (!string.IsNullOrEmpty(ModelFilter))
+            {
+                query = query.Where(r => r.Model == ModelFilter);
+            }
+
+            if (!string.IsNullOrEmpty(Site))
+            {
+                query = query.Where(r => r.Site == Site);
+            }
+
+            if (!string.IsNullOrEmpty(Subgroup))
+            {
+                query = query.Where(r => r.Subgroup != null && r.Subgroup.Contains(Subgroup, StringComparison.OrdinalIgnoreCase));
+            }
+
+            return query.OrderByDescending(r => r.SeverityRank).ThenBy(r => r.RaisedAt);
+        }
+
+        var page = await Filtered().Stats(out var stats).Skip((Math.Max(1, PageNumber) - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        Total = (int)stats.TotalResults;
+        if (page.Count == 0 && PageNumber > 1)
+        {
+            // Past the last page (the list shrank since the link was made): the windowed total comes back with the rows, so
+            // with none it is 0; count, then show the last page.
+            Total = await Filtered().CountAsync(ct);
+            PageNumber = Pages;
+            page = Total == 0 ? [] : await Filtered().Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        }
+
         PageNumber = Math.Clamp(PageNumber, 1, Pages);
-        Rows = rows.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToList();
+        Rows = page;
     }
 }

@@ -28,7 +28,7 @@ internal static class BenchSummary
 
             | figure | value | bar |
             |---|---|---|
-            | chaining follower (read, hash, COPY links) | {(chain is { } c ? $"{a.Rows / c:N0} events/s" : "(store reused)")} | — |
+            | chaining follower (read, hash, COPY links) | {(chain is { } c ? $"{a.Rows / c:N0} events/s, {AuditBench.ChainCpuMicrosPerEvent:F1} µs of its own CPU per event (PostgreSQL's not counted)" : "(store reused)")} | — |
             | plain read of the same rows and columns (best of {a.Rounds}) | {bestPlain:N0} rows/s | baseline |
             | `verify` from the database (best of {a.Rounds}) | {bestVerify:N0} events/s | — |
             | `verify` / plain read, same round (best; median) | **{ratios[^1]:F2} ×**; {median:F2} × | ≥ 0.8 × |
@@ -50,7 +50,7 @@ internal static class BenchSummary
         await File.WriteAllTextAsync(a.Output, md);
         await File.WriteAllTextAsync(Path.ChangeExtension(a.Output, ".json"), JsonSerializer.Serialize(new
         {
-            a.Rows, machine, load, command, chainEventsPerSecond = chain is { } cs ? a.Rows / cs : (double?)null,
+            a.Rows, machine, load, command, chainEventsPerSecond = chain is { } cs ? a.Rows / cs : (double?)null, chainCpuMicrosPerEvent = AuditBench.ChainCpuMicrosPerEvent,
             plainRowsPerSecond = plain.Select(p => a.Rows / p), verifyEventsPerSecond = verify.Select(v => a.Rows / v), ratios,
             offlineEventsPerSecond = offline.Wall.Select(o => offline.Events / o), offlineEventsPerCpuSecond = offline.Cpu.Select(o => offline.Events / o),
             previousOfflineEventsPerSecond = offline.LegacyWall.Select(o => offline.Events / o),

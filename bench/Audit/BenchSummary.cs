@@ -28,13 +28,13 @@ internal static class BenchSummary
 
             | figure | value | bar |
             |---|---|---|
-            | chaining follower (read, hash, COPY links) | {(chain is { } c ? $"{a.Rows / c:N0} events/s, {AuditBench.ChainCpuMicrosPerEvent:F1} µs of its own CPU per event (PostgreSQL's not counted)" : "(store reused)")} | — |
+            | chaining follower (read, hash, COPY links) | {(chain is { } c ? $"{a.Rows / c:N0} events/s, {AuditBench.ChainCpuMicrosPerEvent:F1} µs of its own CPU per event (PostgreSQL's not counted)" : "(store reused from an earlier run: --schema)")} | — |
             | plain read of the same rows and columns (best of {a.Rounds}) | {bestPlain:N0} rows/s | baseline |
             | `verify` from the database (best of {a.Rounds}) | {bestVerify:N0} events/s | — |
             | `verify` / plain read, same round (best; median) | **{ratios[^1]:F2} ×**; {median:F2} × | ≥ 0.8 × |
             | offline `verify --export` of {offline.Events:N0} events (best of {a.Rounds}) | **{offline.Best:N0} events/s** wall, {offline.Events / offline.Cpu.Min():N0} per CPU-second | ≥ 200,000/s |
             | previous (line-by-line) offline verifier, same file, alternated | {offline.BestLegacy:N0} events/s wall, {offline.Events / offline.LegacyCpu.Min():N0} per CPU-second; speed-up **{offline.Best / offline.BestLegacy:F1} ×** | — |
-            | (filling the store, for scale) | {(fill is { } f ? $"{a.Rows / f:N0} events/s" : "(store reused)")} | — |
+            | (filling the store, for scale) | {(fill is { } f ? $"{a.Rows / f:N0} events/s" : "(store reused from an earlier run: --schema)")} | — |
 
             Rounds (plain read / verify, events/s): {string.Join("; ", plain.Zip(verify, (p, v) => $"{a.Rows / p:N0} / {a.Rows / v:N0}"))}.
             Offline rounds (pipelined / previous, events/s): {string.Join("; ", offline.Wall.Zip(offline.LegacyWall, (w, l) => $"{offline.Events / w:N0} / {offline.Events / l:N0}"))}.

@@ -178,7 +178,7 @@ internal static class ExportLineParser
         if (kind != LineKind.Event) return;
         Span<byte> bodyHashes = stackalloc byte[2 * ChainHash.Size];
         info.Redacted = Redaction.DataHash(data, bodyHashes[..ChainHash.Size]);
-        System.Security.Cryptography.SHA256.HashData(meta, bodyHashes[ChainHash.Size..]);
+        ChainHash.Sha256(meta, bodyHashes[ChainHash.Size..]);
         ChainHash.Content(id, stream, type, version, micros, tenant, dotnet, bodyHashes[..ChainHash.Size], bodyHashes[ChainHash.Size..], hashes[..ChainHash.Size]);
     }
 

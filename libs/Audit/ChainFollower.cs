@@ -78,7 +78,6 @@ public sealed class ChainFollower(
 
     private async Task ChainAsync(CancellationToken ct)
     {
-
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         StoreSql? sql;
         while ((sql = await StoreSql.TryLoadAsync(conn, schema, ct)) is null)

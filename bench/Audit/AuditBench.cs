@@ -9,7 +9,7 @@ using Npgsql;
 
 namespace Monitoring.Audit.Benchmarks;
 
-internal sealed record BenchArgs(long Rows, long[] Sizes, string Output, string Connection)
+internal sealed record BenchArgs(long Rows, long[] Sizes, string Output, string Connection, string? Schema, bool Keep, int Rounds)
 {
     public static BenchArgs Parse(string[] args)
     {
@@ -17,7 +17,8 @@ internal sealed record BenchArgs(long Rows, long[] Sizes, string Output, string 
         var rows = long.Parse(Get("--rows") ?? "1000000", CultureInfo.InvariantCulture);
         var sizes = (Get("--sizes") ?? $"{rows / 10},{rows * 3 / 10},{rows}").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         return new BenchArgs(rows, sizes, Get("--out") ?? Path.Combine(Root(), "bench", "Audit", "results", "summary.md"),
-            Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring");
+            Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring",
+            Get("--schema"), args.Contains("--keep"), int.Parse(Get("--rounds") ?? "3", CultureInfo.InvariantCulture));
     }
 
     public static string Root()
@@ -36,58 +37,88 @@ internal static class AuditBench
 {
     public static async Task RunAsync(BenchArgs a)
     {
-        var schema = $"bench_audit_{Guid.NewGuid():N}"[..24];
+        var schema = a.Schema ?? $"bench_audit_{Guid.NewGuid():N}"[..24];
         await using var db = NpgsqlDataSource.Create(a.Connection);
         try
         {
-            var fill = await FillAsync(a.Connection, schema, a.Rows);
-            Console.WriteLine($"filled {a.Rows:N0} events in {fill:F1} s");
-            var chain = await ChainAsync(db, schema, a.Rows);
-            Console.WriteLine($"chained at {a.Rows / chain:N0} events/s");
+            var existing = await CountAsync(db, schema);
+            double? fill = null, chain = null;
+            if (existing == 0)
+            {
+                fill = await FillAsync(a.Connection, schema, a.Rows);
+                Console.WriteLine($"filled {a.Rows:N0} events in {fill:F1} s");
+            }
+            else if (existing != a.Rows)
+            {
+                throw new InvalidOperationException($"schema {schema} holds {existing} events, not {a.Rows}");
+            }
+
+            if (await ChainedAsync(db, schema) < a.Rows)
+            {
+                chain = await ChainAsync(db, schema, a.Rows);
+                Console.WriteLine($"chained at {a.Rows / chain:N0} events/s");
+            }
 
             var plain = new List<double>();
             var verify = new List<double>();
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < a.Rounds; i++)
             {
-                plain.Add(await PlainReadAsync(db, schema));
+                // Alternate which goes first, so neither always reads behind the other's warm cache.
+                if (i % 2 == 0) plain.Add(await PlainReadAsync(db, schema));
                 var sw = Stopwatch.StartNew();
                 var report = await ChainVerifier.VerifyAsync(db, "bench", schema, [], new Dictionary<string, byte[]>());
                 verify.Add(sw.Elapsed.TotalSeconds);
                 if (!report.Ok || report.Events != a.Rows) throw new InvalidOperationException(report.ToString());
-                Console.WriteLine($"round {i + 1}: plain read {a.Rows / plain[^1]:N0} rows/s, verify {a.Rows / verify[^1]:N0} events/s");
+                if (i % 2 == 1) plain.Add(await PlainReadAsync(db, schema));
+                Console.WriteLine($"round {i + 1}: plain read {a.Rows / plain[^1]:N0} rows/s, verify {a.Rows / verify[^1]:N0} events/s ({Load()})");
             }
 
-            var exports = new List<(long Rows, double Seconds, long PeakRssKb, long Bytes)>();
+            var exports = new List<ExportRun>();
             var file = Path.Combine(Path.GetTempPath(), $"{schema}.ndjson");
             foreach (var size in a.Sizes)
             {
                 var (seconds, rss) = await ExportChildAsync(a.Connection, schema, size, file);
-                exports.Add((size, seconds, rss, new FileInfo(file).Length));
-                Console.WriteLine($"export {size:N0}: {size / seconds:N0} events/s, peak RSS {rss / 1024.0:F0} MiB");
+                exports.Add(new ExportRun(size, seconds, rss, new FileInfo(file).Length, Load()));
+                Console.WriteLine($"export {size:N0}: {size / seconds:N0} events/s, peak RSS {rss / 1024.0:F0} MiB ({Load()})");
             }
 
-            var offline = new List<double>();
-            var offlineCpu = new List<double>();
-            for (var i = 0; i < 3; i++)
-            {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var sw = Stopwatch.StartNew();
-                await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                var report = ExportVerifier.Verify(input, new Dictionary<string, byte[]>());
-                offline.Add(sw.Elapsed.TotalSeconds);
-                offlineCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
-                if (!report.Ok || report.Events != a.Sizes[^1]) throw new InvalidOperationException(report.ToString());
-            }
-
-            File.Delete(file);
-            Console.WriteLine($"offline verify: {a.Sizes[^1] / offline.Min():N0} events/s");
-            await WriteAsync(a, fill, chain, plain, verify, exports, offline, offlineCpu);
+            var offline = OfflineBench.Run(file, a.Rounds);
+            foreach (var line in offline.Lines) Console.WriteLine(line);
+            if (offline.Events != a.Sizes[^1]) throw new InvalidOperationException($"offline verify saw {offline.Events} events");
+            if (!a.Keep) File.Delete(file);
+            await WriteAsync(a, fill, chain, plain, verify, exports, offline);
         }
         finally
         {
-            await using var drop = db.CreateCommand($"drop schema if exists \"{schema}\" cascade");
-            await drop.ExecuteNonQueryAsync();
+            if (!a.Keep)
+            {
+                await using var drop = db.CreateCommand($"drop schema if exists \"{schema}\" cascade");
+                await drop.ExecuteNonQueryAsync();
+            }
+            else
+            {
+                Console.WriteLine($"kept schema {schema} (rerun with --schema {schema})");
+            }
         }
+    }
+
+    private static string Load() => "load " + File.ReadAllText("/proc/loadavg")[..14].Trim();
+
+    private static async Task<long> CountAsync(NpgsqlDataSource db, string schema) =>
+        await ScalarOrZeroAsync(db, schema, "mt_events", $"select count(*) from \"{schema}\".mt_events");
+
+    private static async Task<long> ChainedAsync(NpgsqlDataSource db, string schema) =>
+        await ScalarOrZeroAsync(db, schema, "audit_chain", $"select coalesce(max(seq), 0) from \"{schema}\".audit_chain");
+
+    private static async Task<long> ScalarOrZeroAsync(NpgsqlDataSource db, string schema, string table, string sql)
+    {
+        await using (var exists = db.CreateCommand($"select to_regclass('\"{schema}\".{table}') is not null"))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync())!) return 0;
+        }
+
+        await using var cmd = db.CreateCommand(sql);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static async Task<double> FillAsync(string connection, string schema, long rows)
@@ -141,15 +172,20 @@ internal static class AuditBench
         return sw.Elapsed.TotalSeconds;
     }
 
+    /// <summary>The follower's own CPU (this process: reading, hashing, writing links) per chained event; PostgreSQL's share is not in it.</summary>
+    public static double? ChainCpuMicrosPerEvent { get; private set; }
+
     private static async Task<double> ChainAsync(NpgsqlDataSource db, string schema, long rows)
     {
         var options = Options.Create(new AuditChainOptions { PageSize = 5000, PollInterval = TimeSpan.FromMilliseconds(20) });
         using var signer = new CheckpointClient(options, NullLogger<CheckpointClient>.Instance);
         var follower = new ChainFollower("bench", schema, db, options, signer, TimeProvider.System, NullLogger<ChainFollower>.Instance);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         await follower.StartAsync(default);
         while (follower.ChainedThrough < rows) await Task.Delay(20);
         var seconds = sw.Elapsed.TotalSeconds;
+        ChainCpuMicrosPerEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / rows;
         await follower.StopAsync(default);
         return seconds;
     }
@@ -181,48 +217,8 @@ internal static class AuditBench
         return (double.Parse(parts["seconds"], CultureInfo.InvariantCulture), long.Parse(parts["peak_rss_kb"], CultureInfo.InvariantCulture));
     }
 
-    private static async Task WriteAsync(BenchArgs a, double fill, double chain, List<double> plain, List<double> verify,
-        List<(long Rows, double Seconds, long PeakRssKb, long Bytes)> exports, List<double> offline, List<double> offlineCpu)
-    {
-        var machine = $"{Environment.ProcessorCount} logical cores; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; .NET {Environment.Version}; PostgreSQL 15 (local, shared)";
-        var load = File.ReadAllText("/proc/loadavg")[..14];
-        var bestPlain = a.Rows / plain.Min();
-        var bestVerify = a.Rows / verify.Min();
-        var md = $"""
-            # Audit chain benchmark
-
-            {a.Rows:N0} inference-shaped events (≈600 bytes of JSON each, correlation id set) written by Marten into a fresh
-            Ingest-shaped store; {machine}; load average {load} at the end.
-            Command: `dotnet run -c Release --project bench/Audit -- --rows {a.Rows} --sizes {string.Join(',', a.Sizes)}`.
-
-            | figure | value | bar |
-            |---|---|---|
-            | chaining follower (read, hash, COPY links) | {a.Rows / chain:N0} events/s | — |
-            | plain read of the same rows and columns (best of 3) | {bestPlain:N0} rows/s | baseline |
-            | `verify` from the database (best of 3) | {bestVerify:N0} events/s = **{bestVerify / bestPlain:F2} ×** plain read | ≥ 0.8 × |
-            | offline `verify --export` of {a.Sizes[^1]:N0} events (best of 3) | **{a.Sizes[^1] / offline.Min():N0} events/s** wall, {a.Sizes[^1] / offlineCpu.Min():N0} per CPU-second | ≥ 200,000/s |
-            | (filling the store with Marten, for scale) | {a.Rows / fill:N0} events/s | — |
-
-            Rounds (plain read / verify, events/s): {string.Join("; ", plain.Zip(verify, (p, v) => $"{a.Rows / p:N0} / {a.Rows / v:N0}"))}.
-
-            Export to NDJSON, each size in a fresh process (peak RSS = the process's VmHWM):
-
-            | events | seconds | events/s | file MiB | peak RSS MiB |
-            |---|---|---|---|---|
-            {string.Join("\n", exports.Select(e => $"| {e.Rows:N0} | {e.Seconds:F1} | {e.Rows / e.Seconds:N0} | {e.Bytes / 1048576.0:F0} | {e.PeakRssKb / 1024.0:F0} |"))}
-
-            """;
-        Directory.CreateDirectory(Path.GetDirectoryName(a.Output)!);
-        await File.WriteAllTextAsync(a.Output, md);
-        await File.WriteAllTextAsync(Path.ChangeExtension(a.Output, ".json"), JsonSerializer.Serialize(new
-        {
-            a.Rows, machine, load, chainEventsPerSecond = a.Rows / chain, plainRowsPerSecond = plain.Select(p => a.Rows / p),
-            verifyEventsPerSecond = verify.Select(v => a.Rows / v), ratio = bestVerify / bestPlain,
-            offlineEventsPerSecond = offline.Select(o => a.Sizes[^1] / o), offlineEventsPerCpuSecond = offlineCpu.Select(o => a.Sizes[^1] / o),
-            exports = exports.Select(e => new { e.Rows, e.Seconds, e.PeakRssKb, e.Bytes }),
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine(md);
-    }
+    private static Task WriteAsync(BenchArgs a, double? fill, double? chain, List<double> plain, List<double> verify, List<ExportRun> exports, OfflineResult offline) =>
+        BenchSummary.WriteAsync(a, fill, chain, plain, verify, exports, offline);
 }
 
 internal static class ExportChild

@@ -226,7 +226,7 @@ internal static class EndToEnd
         var latencies = new List<double>(publishedAt.Length);
         while (await reader.ReadAsync())
         {
-            var i = int.Parse(reader.GetString(0).AsSpan(6), CultureInfo.InvariantCulture);
+            var i = int.Parse(reader.GetString(0).AsSpan(6, 8), CultureInfo.InvariantCulture); // "bench-NNNNNNNN-0000-…" (Payload.Id)
             if (i >= publishedAt.Length)
             {
                 continue; // a warm-up event

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,11 +19,23 @@ public static class AuditChainExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.SignerUrl) || Uri.TryCreate(o.SignerUrl, UriKind.Absolute, out _), "Audit:SignerUrl must be an absolute URL")
             .ValidateOnStart();
         services.AddSingleton<CheckpointClient>();
+        // The auditor API reads as the auditor role (ConnectionStrings:Auditor), not through the service's read-write pool.
+        services.AddSingleton(sp =>
+        {
+            var reader = AuditReader.Create(sp.GetRequiredService<IConfiguration>().GetConnectionString("Auditor"), connectionString, store);
+            if (reader.Role is null)
+            {
+                sp.GetRequiredService<ILogger<AuditReader>>().LogWarning(
+                    "ConnectionStrings:Auditor is not set: the /audit endpoints of {Store} read as the service's own role (in read-only sessions)", store);
+            }
+
+            return reader;
+        });
         services.AddSingleton(sp => new ChainFollower(
             store, schema(sp), new NpgsqlDataSourceBuilder(connectionString) { Name = "audit-chain-" + store }.Build(),
             sp.GetRequiredService<IOptions<AuditChainOptions>>(), sp.GetRequiredService<CheckpointClient>(),
             // The system clock, not the service's TimeProvider: a test's frozen clock must not stop chaining, and no link holds a time.
-            TimeProvider.System, sp.GetRequiredService<ILogger<ChainFollower>>()));
+            TimeProvider.System, sp.GetRequiredService<ILogger<ChainFollower>>(), sp.GetRequiredService<AuditReader>().Role));
         services.AddHostedService(sp => sp.GetRequiredService<ChainFollower>());
         return services;
     }

@@ -9,11 +9,13 @@ namespace Monitoring.Audit;
 /// <summary>
 /// The single chaining follower of one store: reads committed rows of <c>mt_events</c> in <c>seq_id</c> order, never skips or
 /// reorders, and appends one link per sequence number to <c>audit_chain</c>. It runs apart from the writers (no lock on the
-/// write path); several instances of a service elect one follower through a PostgreSQL advisory lock.
+/// write path); several instances of a service elect one follower through a PostgreSQL advisory lock. Given
+/// <c>auditorRole</c>, it grants that role read access to the store's schema (the owner's grant: the auditor API and the
+/// command line read as that role).
 /// </summary>
 public sealed class ChainFollower(
     string store, string schema, NpgsqlDataSource dataSource, IOptions<AuditChainOptions> options, CheckpointClient signer,
-    TimeProvider time, ILogger<ChainFollower> logger) : BackgroundService
+    TimeProvider time, ILogger<ChainFollower> logger, string? auditorRole = null) : BackgroundService
 {
     private readonly AuditChainOptions o = options.Value;
 
@@ -23,7 +25,7 @@ public sealed class ChainFollower(
     /// <summary>Schema of the store.</summary>
     public string Schema => schema;
 
-    /// <summary>The follower's connections (the auditor API reads through them too).</summary>
+    /// <summary>The follower's own connections, as the service's role (the auditor API reads through <see cref="AuditReader"/> instead).</summary>
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Last chained sequence number (for tests and the status endpoint).</summary>
@@ -57,11 +59,25 @@ public sealed class ChainFollower(
     private async Task RunAsync(CancellationToken ct)
     {
         await using var lockConn = await dataSource.OpenConnectionAsync(ct);
-        while (!await TryLockAsync(lockConn, ct))
+        try
         {
-            await Task.Delay(TimeSpan.FromSeconds(5), time, ct); // another instance chains this store
-        }
+            while (!await TryLockAsync(lockConn, ct))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), time, ct); // another instance chains this store
+            }
 
+            await ChainAsync(ct);
+        }
+        finally
+        {
+            // A session lock outlives the connection's return to the pool: release it, or a restarted follower (or host) in
+            // this process would wait on its own pooled session for ever.
+            await UnlockAsync(lockConn);
+        }
+    }
+
+    private async Task ChainAsync(CancellationToken ct)
+    {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         StoreSql? sql;
         while ((sql = await StoreSql.TryLoadAsync(conn, schema, ct)) is null)
@@ -73,6 +89,8 @@ public sealed class ChainFollower(
         {
             await create.ExecuteNonQueryAsync(ct);
         }
+
+        await GrantReadAsync(conn, ct);
 
         var (tail, link) = await LoadTailAsync(conn, sql, ct);
         ChainedThrough = tail;
@@ -144,6 +162,41 @@ public sealed class ChainFollower(
             {
                 await Task.Delay(o.PollInterval, time, ct);
             }
+        }
+    }
+
+    /// <summary>Select on the store's tables, present and future, for the auditor role; nothing more. Idempotent.</summary>
+    private async Task GrantReadAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(auditorRole)) return;
+        var (s, r) = (Quote(schema), Quote(auditorRole));
+        await using var grant = new NpgsqlCommand(
+            $"grant usage on schema {s} to {r}; grant select on all tables in schema {s} to {r}; alter default privileges in schema {s} grant select on tables to {r}", conn);
+        try
+        {
+            await grant.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex)
+        {
+            // A missing role or a schema owned by someone else: the auditor API then cannot read, which its calls show; chaining goes on.
+            logger.LogWarning(ex, "Could not grant the auditor role {Role} read access to {Schema}", auditorRole, schema);
+        }
+
+        static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    private async Task UnlockAsync(NpgsqlConnection conn)
+    {
+        if (conn.State != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var cmd = new NpgsqlCommand("select pg_advisory_unlock(hashtext('audit_chain:' || @s))", conn);
+            cmd.Parameters.AddWithValue("s", schema);
+            await cmd.ExecuteScalarAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogDebug(ex, "Could not release the chain lock of {Store}; it goes with the connection", store);
         }
     }
 

@@ -95,12 +95,14 @@ public static class ChainVerifier
         await using var eventCmd = new NpgsqlCommand($"select {sql.EventColumns} from {sql.Events} e order by e.seq_id", conn2);
         await using var chainReader = await chainCmd.ExecuteReaderAsync(ct);
         await using var eventReader = await eventCmd.ExecuteReaderAsync(ct);
+        await using var events = new HashedEventStream(eventReader, ct);
 
         var check = new CheckpointCursor(store, checkpoints, keys, report);
         var recomputed = ChainHash.Genesis(store);
         var storedPrevious = recomputed;
         var chain = await chainReader.ReadAsync(ct) ? ChainRow.Read(chainReader) : null;
-        var row = await eventReader.ReadAsync(ct) ? StoreSql.ReadEvent(eventReader) : null;
+        var hashed = await events.NextAsync(ct);
+        var row = hashed?.Row;
         while (chain is not null || row is not null)
         {
             bool nextChain = true, nextRow = true;
@@ -133,9 +135,8 @@ public static class ChainVerifier
             else
             {
                 report.Events++;
-                var dataHash = Redaction.DataHash(row.Data, out var redacted);
-                if (redacted) report.Redacted++;
-                var content = ChainHash.Content(row, dataHash, ChainHash.Of(row.Meta));
+                var (dataHash, content) = (hashed!.DataHash, hashed.Content);
+                if (hashed.Redacted) report.Redacted++;
                 var fromStored = ChainHash.Link(storedPrevious, row.Sequence, LinkKind.Event, content);
                 recomputed = recomputed.AsSpan().SequenceEqual(storedPrevious) ? fromStored : ChainHash.Link(recomputed, row.Sequence, LinkKind.Event, content);
                 // Each row is checked against its own recorded link (from the recorded previous link), so every altered
@@ -144,7 +145,7 @@ public static class ChainVerifier
                 {
                     report.Add(row.Sequence, chain.EventId != row.Id ? "reordered" : "altered", chain.EventId != row.Id
                         ? $"holds event {row.Id} ({row.Stream} v{row.Version} {row.Type}); the chain recorded {chain.EventId} ({chain.Describe()}) here"
-                        : Differences(chain, row, dataHash));
+                        : Differences(chain, row, dataHash, hashed.MetaHash));
                 }
             }
 
@@ -158,7 +159,8 @@ public static class ChainVerifier
 
             if (nextRow)
             {
-                row = await eventReader.ReadAsync(ct) ? StoreSql.ReadEvent(eventReader) : null;
+                hashed = await events.NextAsync(ct);
+                row = hashed?.Row;
             }
         }
 
@@ -166,7 +168,7 @@ public static class ChainVerifier
         return report;
     }
 
-    private static string Differences(ChainRow chain, EventRecord row, byte[] dataHash)
+    private static string Differences(ChainRow chain, EventRecord row, byte[] dataHash, byte[] metaHash)
     {
         var diffs = new List<string>();
         if (chain.Stream != row.Stream) diffs.Add($"stream {chain.Stream} -> {row.Stream}");
@@ -174,7 +176,7 @@ public static class ChainVerifier
         if (chain.Version != row.Version) diffs.Add($"version {chain.Version} -> {row.Version}");
         if (chain.Timestamp != row.Timestamp) diffs.Add($"timestamp {chain.Timestamp:O} -> {row.Timestamp:O}");
         if (!dataHash.AsSpan().SequenceEqual(chain.DataHash)) diffs.Add("data (JSON body) differs from what was committed");
-        if (!ChainHash.Of(row.Meta).AsSpan().SequenceEqual(chain.MetaHash)) diffs.Add("metadata differs");
+        if (!metaHash.AsSpan().SequenceEqual(chain.MetaHash)) diffs.Add("metadata differs");
         if (diffs.Count == 0) diffs.Add("tenant or .NET type differs, or the chain table's link was changed");
         return $"event {row.Stream} v{row.Version} {row.Type}: " + string.Join("; ", diffs);
     }

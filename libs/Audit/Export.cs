@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
@@ -30,7 +31,10 @@ public static class ExportWriter
             previous = await prev.ExecuteScalarAsync(ct) as byte[] ?? ChainHash.Genesis(store);
         }
 
-        await using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        // Lines are written into one buffer and handed to the output about every 64 KiB: one asynchronous write per few dozen
+        // lines rather than per line (the output may be an HTTP response, which only takes asynchronous writes).
+        var buffer = new ArrayBufferWriter<byte>(FlushAt + (1 << 14));
+        await using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         writer.WriteStartObject();
         writer.WriteString("format", Format);
         writer.WriteString("store", store);
@@ -38,7 +42,7 @@ public static class ExportWriter
         writer.WriteNumber("to", to);
         writer.WriteString("previous", ChainHash.Hex(previous));
         writer.WriteEndObject();
-        await EndLineAsync(writer, output, ct);
+        EndLine(writer, buffer);
 
         // Checkpoints come before the events, so a verifier knows which links to compare while it streams.
         foreach (var c in checkpoints.Where(c => c.Sequence >= from && c.Sequence <= to))
@@ -47,7 +51,7 @@ public static class ExportWriter
             writer.WritePropertyName("checkpoint");
             JsonSerializer.Serialize(writer, c);
             writer.WriteEndObject();
-            await EndLineAsync(writer, output, ct);
+            EndLine(writer, buffer);
         }
 
         long lines = 0;
@@ -59,43 +63,55 @@ public static class ExportWriter
         cmd.Parameters.AddWithValue("to", to);
         await using (var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct))
         {
+            var link = new byte[ChainHash.Size];
             while (await reader.ReadAsync(ct))
             {
                 var seq = reader.GetInt64(0);
                 var kind = (LinkKind)reader.GetInt16(1);
-                var link = (byte[])reader[2];
-                writer.WriteStartObject();
-                writer.WriteNumber("seq", seq);
-                if (kind == LinkKind.Gap || reader.IsDBNull(3))
-                {
-                    writer.WriteString("kind", kind == LinkKind.Gap ? "gap" : "missing");
-                }
-                else
-                {
-                    var e = StoreSql.ReadEvent(reader, 3);
-                    writer.WriteString("kind", "event");
-                    writer.WriteString("id", e.Id);
-                    writer.WriteString("stream", e.Stream);
-                    writer.WriteString("type", e.Type);
-                    writer.WriteNumber("version", e.Version);
-                    writer.WriteString("timestamp", e.Timestamp.ToString(TimestampFormat, CultureInfo.InvariantCulture));
-                    writer.WriteString("tenant", e.Tenant);
-                    if (e.DotnetType is not null) writer.WriteString("dotnetType", e.DotnetType);
-                    writer.WritePropertyName("data");
-                    writer.WriteRawValue(e.Data, skipInputValidation: true);
-                    writer.WritePropertyName("meta");
-                    writer.WriteRawValue(e.Meta, skipInputValidation: true);
-                }
-
-                writer.WriteString("link", ChainHash.Hex(link));
-                writer.WriteEndObject();
-                await EndLineAsync(writer, output, ct);
+                reader.GetBytes(2, 0, link, 0, link.Length);
+                WriteEntry(writer, seq, kind == LinkKind.Gap ? "gap" : reader.IsDBNull(3) ? "missing" : "event",
+                    kind != LinkKind.Gap && !reader.IsDBNull(3) ? StoreSql.ReadEvent(reader, 3) : null, link);
+                EndLine(writer, buffer);
                 lines++;
+                if (buffer.WrittenCount >= FlushAt) await FlushAsync(buffer, output, ct);
             }
         }
 
+        await FlushAsync(buffer, output, ct);
         await output.FlushAsync(ct);
         return lines;
+    }
+
+    /// <summary>
+    /// Writes one entry of an export (without its newline): <paramref name="kind"/> is <c>event</c> (with <paramref name="e"/>),
+    /// <c>gap</c>, or <c>missing</c> (a chained event whose row was gone when exported); <paramref name="link"/> is the recorded link.
+    /// </summary>
+    public static void WriteEntry(Utf8JsonWriter writer, long seq, string kind, EventRecord? e, ReadOnlySpan<byte> link)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("seq", seq);
+        writer.WriteString("kind", kind);
+        if (e is not null)
+        {
+            Span<char> text = stackalloc char[2 * ChainHash.Size];
+            writer.WriteString("id", e.Id);
+            writer.WriteString("stream", e.Stream);
+            writer.WriteString("type", e.Type);
+            writer.WriteNumber("version", e.Version);
+            e.Timestamp.TryFormat(text, out var written, TimestampFormat, CultureInfo.InvariantCulture);
+            writer.WriteString("timestamp", text[..written]);
+            writer.WriteString("tenant", e.Tenant);
+            if (e.DotnetType is not null) writer.WriteString("dotnetType", e.DotnetType);
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(e.Data, skipInputValidation: true);
+            writer.WritePropertyName("meta");
+            writer.WriteRawValue(e.Meta, skipInputValidation: true);
+        }
+
+        Span<char> hex = stackalloc char[2 * ChainHash.Size];
+        Convert.TryToHexStringLower(link, hex, out _);
+        writer.WriteString("link", hex);
+        writer.WriteEndObject();
     }
 
     /// <summary>The sequence range whose events were committed within [<paramref name="from"/>, <paramref name="to"/>).</summary>
@@ -111,10 +127,19 @@ public static class ExportWriter
         return (r.GetInt64(0), r.GetInt64(1));
     }
 
-    private static async Task EndLineAsync(Utf8JsonWriter writer, Stream output, CancellationToken ct)
+    private const int FlushAt = 1 << 16;
+
+    private static void EndLine(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer)
     {
-        await writer.FlushAsync(ct);
-        output.WriteByte((byte)'\n');
+        writer.Flush();
+        buffer.GetSpan(1)[0] = (byte)'\n';
+        buffer.Advance(1);
         writer.Reset();
+    }
+
+    private static async Task FlushAsync(ArrayBufferWriter<byte> buffer, Stream output, CancellationToken ct)
+    {
+        await output.WriteAsync(buffer.WrittenMemory, ct);
+        buffer.ResetWrittenCount();
     }
 }

@@ -234,7 +234,7 @@ public sealed class DriftTamperTests(DriftFixture store) : TamperTests<DriftFixt
     }
 }
 
-public sealed class AlertsTamperTests(AlertsFixture store) : TamperTests<AlertsFixture>(store), IClassFixture<AlertsFixture>
+public sealed partial class AlertsTamperTests(AlertsFixture store) : TamperTests<AlertsFixture>(store), IClassFixture<AlertsFixture>
 {
     [Fact]
     public async Task AsOf_EqualsTheAlertStatesTheServiceReportedThen()

@@ -29,9 +29,9 @@ public sealed class AlertsFixture() : StoreFixture("alerts")
     /// <summary>An instant between the two halves and the alert states the service reported then (alert id → status).</summary>
     public (DateTimeOffset At, Dictionary<string, string> Statuses) Recorded { get; private set; }
 
-    protected override async Task ProduceAsync()
+    /// <summary>The AlertRouter's settings over this store (API keys for every role included).</summary>
+    public Dictionary<string, string?> HostSettings()
     {
-        await File.WriteAllTextAsync(routingFile, Routing);
         var settings = AuditSettings();
         settings["ConnectionStrings:Marten"] = TestInfrastructure.PostgresConnectionString;
         settings["AlertRouter:Schema"] = Schema;
@@ -47,6 +47,13 @@ public sealed class AlertsFixture() : StoreFixture("alerts")
         settings["RabbitMq:Password"] = TestInfrastructure.RabbitPassword;
         settings["Logging:LogLevel:Default"] = "Warning";
         Services.AddKeys(settings);
+        return settings;
+    }
+
+    protected override async Task ProduceAsync()
+    {
+        await File.WriteAllTextAsync(routingFile, Routing);
+        var settings = HostSettings();
         await using var host = Services.Alerts(settings);
         using var oncall = host.Client(Services.Key("oncall"));
         var bus = host.Services.GetRequiredService<IBus>();

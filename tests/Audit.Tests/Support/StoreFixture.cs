@@ -19,6 +19,8 @@ public abstract class StoreFixture : IAsyncLifetime
         Schema = TestInfrastructure.UniqueName("au_" + store);
     }
 
+    private readonly List<string> documents = [];
+
     public string Store { get; }
 
     public string Schema { get; }
@@ -61,6 +63,16 @@ public abstract class StoreFixture : IAsyncLifetime
             grant usage on schema "{Schema}" to {AuditorRole};
             grant select on all tables in schema "{Schema}" to {AuditorRole};
             """);
+
+        // The documents the services serve too (alert states, finding views): a test that edits one must not leave it edited.
+        await using (var cmd = Owner.CreateCommand(
+            $"select table_name from information_schema.tables where table_schema = '{Schema}' and table_name like 'mt\\_doc\\_%' order by table_name"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync()) documents.Add(r.GetString(0));
+        }
+
+        foreach (var d in documents) await ExecAsync($"create table \"{Schema}\".\"clean_{d}\" as select * from \"{Schema}\".\"{d}\"");
     }
 
     /// <summary>Starts the service, writes through it (first half, a rolled-back sequence number, second half), waits until
@@ -88,12 +100,15 @@ public abstract class StoreFixture : IAsyncLifetime
         await tx.RollbackAsync();
     }
 
-    /// <summary>Puts back the clean store (the chain as the follower wrote it, the events as the service committed them).</summary>
+    /// <summary>Puts back the clean store (the chain as the follower wrote it, the events as the service committed them, its documents).</summary>
     public Task RestoreAsync() => ExecAsync($"""
         truncate "{Schema}".mt_events, "{Schema}".audit_chain;
         insert into "{Schema}".mt_events select * from "{Schema}".mt_events_clean;
         insert into "{Schema}".audit_chain select * from "{Schema}".audit_chain_clean;
-        """);
+        """ + string.Concat(documents.Select(d => $"""
+        truncate "{Schema}"."{d}";
+        insert into "{Schema}"."{d}" select * from "{Schema}"."clean_{d}";
+        """)));
 
     /// <summary>Sequence numbers of committed events, in order.</summary>
     public async Task<List<long>> EventSequencesAsync()

@@ -64,5 +64,19 @@ internal static class EmittedEvents
         }
     }
 
+    /// <summary>(change id, root scope's constraints) from a change's opening or revision: the scope the change names as its cause.</summary>
+    public static (string ChangeId, IReadOnlyDictionary<string, string> Root)? ChangeRoot(object e)
+    {
+        if (!e.GetType().Name.StartsWith("Change", StringComparison.Ordinal) || Get(e, "ChangeId") is not string id
+            || Get(e, "RootSubgroup") is not IEnumerable<KeyValuePair<string, string>> subgroup)
+        {
+            return null;
+        }
+
+        var root = subgroup.Where(kv => kv.Value != "*").ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        if (Get(e, "Site") is string site) root["site"] = site;
+        return (id, root);
+    }
+
     private static object? Get(object o, string name) => o.GetType().GetProperty(name)?.GetValue(o);
 }

@@ -14,7 +14,11 @@ internal sealed record RunPlan(string Scenario, long Seed, int Days, int ChangeD
 internal sealed record RunResult(
     RunPlan Plan, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset? ChangeStart, DateTimeOffset? ReferenceCompleteAt,
     IReadOnlyList<IReadOnlyList<Finding>> Findings, IReadOnlyList<Monitoring.Contracts.InferenceRecorded> Affected,
-    OracleOutcome? Oracle, long Events);
+    OracleOutcome? Oracle, long Events)
+{
+    /// <summary>The scope each change names as its root, by change id (its latest opening or revision; benchmark policy).</summary>
+    public Dictionary<string, IReadOnlyDictionary<string, string>> ChangeRoots { get; init; } = new(StringComparer.Ordinal);
+}
 
 /// <summary>The oracle of a run: statistic, threshold and alarm.</summary>
 internal sealed record OracleOutcome(string Signal, double Kl, double AverageRunLength, double Threshold, DateTimeOffset? AlarmAt);
@@ -46,6 +50,7 @@ internal static class RunEngine
         var change = generator.Scenario.Changes.FirstOrDefault();
         var detectors = policies.Select(p => new DetectorDriver(p)).ToArray();
         var findings = policies.Select(_ => new List<Finding>()).ToArray();
+        var changeRoots = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var referenceCount = policies[0].Policy.Reference.Count;
         var oracle = oracleFor(generator);
         OracleMonitor? monitor = null;
@@ -116,6 +121,7 @@ internal static class RunEngine
                 foreach (var emitted in detectors[k].TakeEmitted())
                 {
                     if (EmittedEvents.Opened(emitted) is { } opened) findings[k].Add(opened);
+                    if (k == 0 && EmittedEvents.ChangeRoot(emitted) is { } changeRoot) changeRoots[changeRoot.ChangeId] = changeRoot.Root;
                     foreach (var (id, changeId, root) in EmittedEvents.Attributions(emitted))
                     {
                         var idx = findings[k].FindIndex(x => x.Id == id);
@@ -139,6 +145,6 @@ internal static class RunEngine
             ? new OracleOutcome(used.Spec.Signal, used.Spec.Kl, used.Arl, monitor.Threshold, monitor.AlarmAt)
             : null;
         return new RunResult(plan, generator.Settings.Start, generator.Settings.End, change?.Start, referenceCompleteAt,
-            findings, affected, outcome, seq);
+            findings, affected, outcome, seq) { ChangeRoots = changeRoots };
     }
 }

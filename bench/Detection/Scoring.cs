@@ -57,11 +57,15 @@ internal static class Scoring
         {
             var g = groups[0].ToList();
             var root = g.FirstOrDefault(f => f.IsRootCause == true) ?? (g.Count == 1 ? g[0] : null);
-            if (root is not null)
+            // The scope the change names (a new group narrows its finding's scope: site=site-e found in the whole population),
+            // else its root finding's.
+            var named = root?.ChangeId is { } cid && r.ChangeRoots.TryGetValue(cid, out var cr) ? cr : root?.Constraints;
+            if (named is not null)
             {
-                rootScope = Text(root.Constraints);
-                correct = SameScope(root.Constraints, injected)
-                    || (injected.All(kv => root.Constraints.TryGetValue(kv.Key, out var v) && v == kv.Value) && HoldsAll(root));
+                rootScope = Text(named);
+                correct = SameScope(named, injected)
+                    || (injected.All(kv => named.TryGetValue(kv.Key, out var v) && v == kv.Value)
+                        && r.Affected.All(e => named.All(kv => Finding.Attribute(e, kv.Key) == kv.Value)));
             }
         }
 

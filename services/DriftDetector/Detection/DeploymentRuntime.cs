@@ -65,6 +65,7 @@ internal sealed partial class DeploymentRuntime
 
         changes = new Changes.ChangeTracker(state, emitted);
         monitors = new Monitors.MonitorBank(state, policy, new Monitors.MonitorFindings(state, policy, emitted, changes));
+        changes.CurrentEffect = monitors.CurrentEffect;
         while (state.Sequential.Count < policy.Sequential.Count)
         {
             state.Sequential.Add(new SequentialState { Signal = policy.Sequential[state.Sequential.Count].Name });

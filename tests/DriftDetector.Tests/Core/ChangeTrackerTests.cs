@@ -109,6 +109,25 @@ public sealed class ChangeTrackerTests
     }
 
     [Fact]
+    public void GivenAnOpenSubgroupDecay_WhenAnOverlappingScopeShowsItDilutedWeeksLater_ThenItJoinsAsAConsequence()
+    {
+        var (_, tracker, emitted) = New();
+        var decay = new ChangeCandidate("f1", FindingKind.PerformanceDecay, "performance:sensitivity:all-labels", "ethnicity=asian", Severity.Critical,
+            0.1, 900, T0.AddDays(-5), T0, null, 0, 1_000);
+        var (id, _) = tracker.Attach(decay, 1);
+        // AP films include the subgroup's: their pleural-effusion sensitivity falls a little, detected 15 days later.
+        var diluted = new ChangeCandidate("f2", FindingKind.PerformanceDecay, "performance:sensitivity:pleural-effusion", "viewPosition=AP", Severity.Critical,
+            0.02, 3_000, T0.AddDays(3), T0.AddDays(15), null, 0, 3_000);
+        var (joined, _) = tracker.Attach(diluted, 2);
+        tracker.Flush();
+
+        Assert.Equal(id, joined);
+        Assert.Equal("ethnicity=asian", Root(emitted, id));
+        Assert.True(ChangeTracker.SameSignal("performance:sensitivity:all-labels", "performance:sensitivity:consolidation"));
+        Assert.False(ChangeTracker.SameSignal("performance:sensitivity:all-labels", "performance:specificity:consolidation"));
+    }
+
+    [Fact]
     public void GivenTwoIndependentChanges_WhenTheyConcernDisjointScopesAndSignals_ThenTheyAreTwoChanges()
     {
         var (_, tracker, _) = New();

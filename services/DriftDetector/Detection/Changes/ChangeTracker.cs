@@ -90,8 +90,9 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         // same events through the same signal, or a scope nested with a member's.
         // An open change whose members include this scope or one nested with it takes it whenever it starts (a marginal signal
         // of the same change crossing later, or re-crossing after it resolved, is not a new change).
-        var change = state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && start <= c.LastDetectedAt + Horizon
-            && c.Members.Any(m => Scopes.Overlap(m.Scope, member.Scope) && m.Signal == member.Signal))
+        // (While the change is open a diluted consequence in an overlapping scope may cross much later: it still joins.)
+        var change = state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && (start <= c.LastDetectedAt + Horizon || c.Members.Any(m => m.Open))
+            && c.Members.Any(m => Scopes.Overlap(m.Scope, member.Scope) && SameSignal(m.Signal, member.Signal)))
             // Another signal of the same events that began with the change (a firmware update moves brightness and noise; a
             // slow drift crosses in one subgroup on one feature and in another on the next).
             ?? state.Changes.FirstOrDefault(c => start >= c.Start - Horizon && start <= c.Start + Horizon && c.Members.Any(m => m.Open && Scopes.Overlap(m.Scope, member.Scope)))
@@ -164,6 +165,23 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         }
     }
 
+    /// <summary>
+    /// The same signal, or a label's performance and the pooled one of the same metric (<c>performance:sensitivity:all-labels</c>
+    /// holds every label's cases).
+    /// </summary>
+    internal static bool SameSignal(string a, string b)
+    {
+        if (a == b) return true;
+        if (!a.StartsWith("performance:", StringComparison.Ordinal) || !b.StartsWith("performance:", StringComparison.Ordinal)) return false;
+        var (ma, mb) = (a.Split(':'), b.Split(':'));
+        return ma.Length == 3 && mb.Length == 3 && ma[1] == mb[1] && (ma[2] == "all-labels" || mb[2] == "all-labels");
+    }
+
+    /// <summary>The current effect of a member's monitor (the same moment for every member; a ramp inflates later detections), if known.</summary>
+    public Func<string, string, double?>? CurrentEffect { get; set; }
+
+    private double EffectOf(ChangeMemberState m) => CurrentEffect?.Invoke(m.Scope, m.Signal) ?? m.Effect;
+
     private static bool Related(string a, string b) => a == b || Scopes.Narrower(a, b) || Scopes.Narrower(b, a);
 
     private int ChooseRoot(ChangeState c)
@@ -204,11 +222,13 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
         // shows the same effect in every subgroup and stays at the population; a change at one site shows a diluted effect
         // in the population that the site's own effect, times its share, explains.
         var best = candidates[0];
+        var effects = c.Members.Select(EffectOf).ToArray();
         foreach (var i in candidates.Skip(1))
         {
             var (m, b) = (c.Members[i], c.Members[best]);
-            var explains = Math.Abs(m.Effect) * Math.Max(1, m.Size) >= HoldsExcess * Math.Abs(b.Effect) * Math.Max(1, b.Size);
-            if (explains && Math.Abs(m.Effect) > NarrowerFactor * Math.Abs(b.Effect)) best = i;
+            var (em, eb) = (Math.Abs(effects[i]), Math.Abs(effects[best]));
+            var explains = em * Math.Max(1, m.Size) >= HoldsExcess * eb * Math.Max(1, b.Size);
+            if (explains && em > NarrowerFactor * eb) best = i;
         }
 
         // Scopes with identical evidence hold the same events (site-b has only SIEMENS scanners): name the narrowest of them.

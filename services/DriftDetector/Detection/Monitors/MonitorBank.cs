@@ -136,6 +136,21 @@ internal sealed class MonitorBank
         outcomes.Observe(scopes, e, labels, sequence, time);
     }
 
+    /// <summary>
+    /// The current excursion mean of a numeric monitor (normal-score SD; the cell further from 0 of its up and down pair), for
+    /// comparing scopes at one moment; null for other signals or scopes without monitors.
+    /// </summary>
+    public double? CurrentEffect(string scope, string signal)
+    {
+        if (!State.Ready) return null;
+        var si = Deployment.ScopeKeys.IndexOf(scope);
+        var slot = Policy.Numeric.FirstOrDefault(n => n.Name == signal)?.Slot;
+        if (si < 0 || si >= State.Scopes.Count || slot is not { } k || 2 * k + 1 >= State.Scopes[si].Numeric.Count) return null;
+        var (up, down) = (State.Scopes[si].Numeric[2 * k], State.Scopes[si].Numeric[2 * k + 1]);
+        var cell = up.S >= down.S ? up : down;
+        return cell.S > 0 && cell.N > 0 ? cell.Sum / cell.N : 0;
+    }
+
     /// <summary>Hands a cell's alarm or its end to the finding lifecycle.</summary>
     public void Report(CellEvent change, in Alarm alarm, long sequence, DateTimeOffset time)
     {

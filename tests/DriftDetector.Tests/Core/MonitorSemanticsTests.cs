@@ -51,7 +51,7 @@ public sealed class MonitorSemanticsTests
     }
 
     [Fact]
-    public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItAsTheRootCause()
+    public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItsSiteAsTheRootAndTheGroupInTheSummary()
     {
         // After inference 12,000 (the reference holds the first 10,000), a third of site B's patients belong to a group never seen.
         var inferences = 0;
@@ -67,7 +67,10 @@ public sealed class MonitorSemanticsTests
         var change = h.Emitted.OfType<ChangeOpened>().Single(c => c.ChangeId == finding.ChangeId);
         var root = h.Emitted.OfType<ChangeRevised>().Where(r => r.ChangeId == change.ChangeId).Select(r => r.RootSubgroup).LastOrDefault() ?? change.RootSubgroup;
         var members = string.Join("\n", h.Opened.Where(o => o.ChangeId == change.ChangeId).Select(o => $"{o.Scope} {o.Evidence.Signal} {o.Evidence.EffectSize} {o.Evidence.ReferenceSize}"));
-        Assert.True(root.GetValueOrDefault("ethnicity") == "new-group" && root.GetValueOrDefault("site") == "B", $"root {string.Join(",", root)}\n{members}");
+        // The place whose mix changed is the scope (site B); the new group is what changed there, named in the summary.
+        Assert.True(root.GetValueOrDefault("site") == "B" && !root.ContainsKey("ethnicity"), $"root {string.Join(",", root)}\n{members}");
+        var summary = h.Emitted.OfType<ChangeRevised>().Where(r => r.ChangeId == change.ChangeId).Select(r => r.Summary).LastOrDefault() ?? change.Summary;
+        Assert.Contains("new-group", summary, StringComparison.Ordinal);
     }
 
     [Fact]

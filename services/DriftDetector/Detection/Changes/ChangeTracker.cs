@@ -41,8 +41,13 @@ internal sealed class ChangeMemberState
     /// <summary>Reference size of the member's scope (a narrower scope that holds all of a new group's events shows its share scaled by the size ratio).</summary>
     public long Size { get; set; }
 
-    /// <summary>The scope this member names as a cause: its scope, narrowed to the new group when it found one.</summary>
-    public string Cause => NewGroup is null ? Scope : Scope is "*" or "" ? NewGroup : Scope + "&" + NewGroup;
+    /// <summary>
+    /// The scope this member names as a cause. A new site is a new place: its events are the affected ones, so the scope narrows
+    /// to it (<c>site=site-e</c>). Any other new value (children, lateral films, a new vendor) is what changed in the member's
+    /// scope — the place whose mix changed (site-b) — and is named in the summary, not in the scope.
+    /// </summary>
+    public string Cause => NewGroup is null || !NewGroup.StartsWith("site=", StringComparison.Ordinal) ? Scope
+        : Scope is "*" or "" ? NewGroup : Scope + "&" + NewGroup;
 }
 
 /// <summary>What a finding brings to the root-cause grouping.</summary>
@@ -249,7 +254,8 @@ internal sealed class ChangeTracker(DeploymentState state, List<object> emitted)
     {
         var where = root.Cause is "*" or "" ? "the whole population" : root.Cause;
         var others = c.Members.Count - 1;
-        return $"Root cause: {root.Signal} changed in {where} of {state.Model} since {c.Start:yyyy-MM-dd HH:mm}Z (effect {Detector.F(root.Effect)}, {root.Events} events)"
+        var group = root.NewGroup is { } g && root.Cause != g && !root.Cause.EndsWith("&" + g, StringComparison.Ordinal) ? $": a group absent from the reference, {g}, appeared" : "";
+        return $"Root cause: {root.Signal} changed in {where} of {state.Model} since {c.Start:yyyy-MM-dd HH:mm}Z{group} (effect {Detector.F(root.Effect)}, {root.Events} events)"
             + (others > 0 ? $"; {others} consequence{(others == 1 ? "" : "s")}: {string.Join(", ", c.Members.Where(m => m != root).Select(m => $"{m.Signal} in {m.Scope}").Distinct().Take(6))}." : ".");
     }
 }

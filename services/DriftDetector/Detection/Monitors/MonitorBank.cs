@@ -168,7 +168,4 @@ internal sealed class MonitorBank
     public double Budget => Spec.FalseAlarmsPerYear
         * (!Policy.Policy.Thresholds.WindowFindings && (Policy.Policy.Performance.Floors.Count > 0 || Policy.Policy.Performance.FairnessTolerance > 0)
             ? 1 - DeploymentRuntime.HarmShare : 1);
-
-    public double TargetRunLength(double observationsPerYear, double share) =>
-        SequentialBudget.TargetRunLength(Math.Max(observationsPerYear, 1), Budget, share);
 }

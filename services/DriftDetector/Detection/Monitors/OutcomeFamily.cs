@@ -48,15 +48,15 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     {
         // The whole population's rate first: it is the prior of every subgroup's.
         var population = Rate(0, li, positive);
-        var (priorCases, p, tau2) = PriorCases(li, positive, population.P0);
+        var prior = Prior(li, positive, population.P0);
         foreach (var si in scopes)
         {
             if (si >= bank.State.Scopes.Count) continue;
             var sm = bank.State.Scopes[si];
             while (sm.Outcomes.Count <= li) sm.Outcomes.Add(new OutcomeMonitors()); // a snapshot from before the pooled channel
             var cell = positive ? sm.Outcomes[li].Sensitivity : sm.Outcomes[li].Specificity;
-            var prior = si == 0 ? 0 : Departs(si, li, positive, p, tau2) ? MinPriorCases : priorCases;
-            Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, prior)), prior, sequence, time);
+            var cases = si == 0 ? 0 : si < prior.Departs.Length && prior.Departs[si] ? MinPriorCases : prior.Cases;
+            Step(sm, si, li, cell, positive, x, si == 0 ? population : Rate(si, li, positive, (population.P0, cases)), cases, sequence, time);
         }
     }
 
@@ -142,6 +142,21 @@ internal sealed class OutcomeFamily(MonitorBank bank) : IMonitorFamily
     /// subgroup's baseline is known well enough at once to watch it for decay; few when they differ. A function of the stored
     /// reference counts (deterministic on replay), between 20 and 2,000.
     /// </summary>
+    private readonly Dictionary<(int Channel, bool Positive), PriorState> priors = [];
+
+    /// <summary>The prior of a channel's subgroups; recomputed only when the reference's labelled cases changed (every one counts in <c>*</c>).</summary>
+    private sealed record PriorState(long ReferenceCases, double Cases, bool[] Departs);
+
+    private PriorState Prior(int li, bool positive, double population)
+    {
+        var referenceCases = PooledReference(0, li, positive).N;
+        if (priors.TryGetValue((li, positive), out var known) && known.ReferenceCases == referenceCases) return known;
+        var (cases, p, tau2) = PriorCases(li, positive, population);
+        var departs = new bool[bank.State.Scopes.Count];
+        for (var si = 1; si < departs.Length; si++) departs[si] = Departs(si, li, positive, p, tau2);
+        return priors[(li, positive)] = new PriorState(referenceCases, cases, departs);
+    }
+
     private (double Cases, double P, double Tau2) PriorCases(int li, bool positive, double population)
     {
         var late = bank.Deployment.Reference.Late;

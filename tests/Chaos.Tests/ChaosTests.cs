@@ -99,11 +99,18 @@ public sealed class ChaosFixture : IAsyncLifetime
         await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "caught up (lag 0)", async () => await Stack.LagAsync() == 0 && await StoredCountAsync() >= Producer.Published.Count);
         // Every probe opens its own finding (one shifted feature each); the detector attributes them to changes and the
         // AlertRouter pages once per change (incident), so notifications are counted per probe model, findings per signal.
-        await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), "a finding for every probe", async () =>
+        try
         {
-            var findings = await ProbeFindingsAsync();
-            return Enumerable.Range(0, ProbeWindows).All(k => findings.Any(f => f.Signal == $"feature:{Probe.FeatureName(k)}"));
-        });
+            await ChaosStack.WaitAsync(TimeSpan.FromSeconds(120), "a finding for every probe", async () =>
+            {
+                var findings = await ProbeFindingsAsync();
+                return Enumerable.Range(0, ProbeWindows).All(k => findings.Any(f => f.Signal == $"feature:{Probe.FeatureName(k)}"));
+            });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{await ProbeDiagnosisAsync()}", e);
+        }
         await ChaosStack.WaitAsync(TimeSpan.FromSeconds(90), "the probe's incident notified",
             () => Task.FromResult(Webhook.ModelFiringCount(Probe.Model) > 0));
         ProbeFindings = await ProbeFindingsAsync(); // read before the graceful stop below ends the services
@@ -111,6 +118,58 @@ public sealed class ChaosFixture : IAsyncLifetime
         // Graceful stop last: SIGTERM, and the time each service takes to exit.
         foreach (var name in ChaosStack.Names.Reverse()) StopSeconds[name] = (await Stack.TerminateAsync(name)).TotalSeconds;
         WallTime = wall.Elapsed;
+    }
+
+    /// <summary>
+    /// What the stores and the detector saw of the probe when its findings are incomplete: probe events stored per window of
+    /// <see cref="Window"/> (in stored order), the detector's view of the probe deployment, and the findings it lists.
+    /// </summary>
+    private async Task<string> ProbeDiagnosisAsync()
+    {
+        var text = new StringBuilder();
+        try
+        {
+            await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "select seq_id, data->'features' from ingest.mt_events where stream_id like 'e2e-%' and type = 'inference_recorded' order by seq_id", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<(long Seq, string Features)>();
+            while (await reader.ReadAsync()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
+            text.AppendLine(CultureInfo.InvariantCulture, $"probe inferences stored: {rows.Count} (reference {Window} + {ProbeWindows} windows of {Window})");
+            for (var w = 0; w * Window < rows.Count; w++)
+            {
+                var slice = rows.Skip(w * Window).Take(Window).ToList();
+                var means = Enumerable.Range(0, Features).Select(f => slice.Average(r =>
+                    JsonDocument.Parse(r.Features).RootElement.GetProperty(Probe.FeatureName(f)).GetDouble()));
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  stored window {w}: seq {slice[0].Seq}..{slice[^1].Seq}, {slice.Count} events, feature means {string.Join(" ", means.Select(m => m.ToString("0.00", CultureInfo.InvariantCulture)))}");
+            }
+        }
+        catch (Exception ex)
+        {
+            text.AppendLine($"probe events unreadable: {ex.Message}");
+        }
+
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
+            var deployments = await client.GetStringAsync($"{Stack.Url("DriftDetector")}/v1/deployments");
+            using var doc = JsonDocument.Parse(deployments);
+            foreach (var d in doc.RootElement.EnumerateArray().Where(d => d.GetProperty("id").GetString()!.StartsWith(Probe.Model, StringComparison.Ordinal)))
+            {
+                text.AppendLine($"detector deployment: {d}");
+                var findings = await client.GetStringAsync($"{Stack.Url("DriftDetector")}/v1/findings?deployment={Uri.EscapeDataString(d.GetProperty("id").GetString()!)}");
+                text.AppendLine($"its findings: {findings[..Math.Min(findings.Length, 4000)]}");
+            }
+        }
+        catch (Exception ex)
+        {
+            text.AppendLine($"detector API unreadable: {ex.Message}");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>The probe deployment's findings after the run, read from the detector's API before the services stop.</summary>

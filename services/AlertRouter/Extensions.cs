@@ -56,6 +56,7 @@ public static class Extensions
                 .Duplicate(r => r.Model!).Duplicate(r => r.Site!).Duplicate(r => r.Deployment!);
             store.Schema.For<AuditEntry>().Duplicate(e => e.Deployment!).Duplicate(e => e.At).Index(e => e.IncidentId);
             store.Schema.For<FindingLink>();
+            store.Schema.For<EarlyMessage>().Index(m => m.Key);
             store.Schema.For<OpenAlert>();
             return store;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
@@ -67,6 +68,7 @@ public static class Extensions
         services.AddHostedService<RoutingConfigWatcher>();
         services.AddSingleton<ClockSignal>();
         services.AddSingleton<AlertWriter>();
+        services.AddSingleton<EarlyMessages>();
         services.AddSingleton<AlertIntake>();
         services.AddSingleton<ChangeIntake>();
         services.AddSingleton<Dispatcher>();

@@ -16,7 +16,7 @@ public sealed class InvalidMessageException(string reason) : Exception(reason);
 /// (in the same transaction as the alert's events), so redeliveries change nothing.
 /// </summary>
 public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<AlertRouterOptions> options)
+    Microsoft.Extensions.Options.IOptions<AlertRouterOptions> options, EarlyMessages early, ChangeIntake changes)
 {
     public async Task DetectedAsync(DriftDetected finding, CancellationToken ct)
     {
@@ -61,7 +61,19 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
         {
             clock.Wake();
         }
+
+        // Updates or a resolution of this finding (or of its change) that overtook it were parked: the links exist now.
+        await DrainAsync(finding.FindingId, ct);
+        if (!string.IsNullOrWhiteSpace(finding.ChangeId)) await changes.DrainAsync(finding.ChangeId, ct);
     }
+
+    /// <summary>Applies the parked updates and resolution of <paramref name="findingId"/> (its link exists).</summary>
+    private Task DrainAsync(string findingId, CancellationToken ct) => early.DrainAsync(findingId, (type, json) => type switch
+    {
+        nameof(DriftUpdated) => UpdatedAsync(System.Text.Json.JsonSerializer.Deserialize<DriftUpdated>(json)!, ct),
+        nameof(DriftResolved) => ResolvedAsync(System.Text.Json.JsonSerializer.Deserialize<DriftResolved>(json)!, ct),
+        _ => throw new InvalidOperationException($"A parked {type} for finding {findingId} is not a finding message"),
+    }, ct);
 
     public async Task UpdatedAsync(DriftUpdated update, CancellationToken ct)
     {
@@ -70,8 +82,17 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             throw new InvalidMessageException("DriftUpdated needs findingId and evidence");
         }
 
-        var link = await FindAsync(update.FindingId, "DriftUpdated", ct);
-        await writer.ChangeAsync(link.AlertId, (a, c, t) => AlertDecisions.Update(a, update, c, t), ct);
+        if (await early.LinkAsync(update.FindingId, ct) is not { } alertId)
+        {
+            if (await early.ParkAsync(update.FindingId, update.Occurrences.ToString(System.Globalization.CultureInfo.InvariantCulture), update, update.UpdatedAt, ct))
+            {
+                await DrainAsync(update.FindingId, ct);
+            }
+
+            return;
+        }
+
+        await writer.ChangeAsync(alertId, (a, c, t) => AlertDecisions.Update(a, update, c, t), ct);
     }
 
     public async Task ResolvedAsync(DriftResolved resolved, CancellationToken ct)
@@ -81,8 +102,17 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             throw new InvalidMessageException("DriftResolved needs findingId and evidence");
         }
 
-        var link = await FindAsync(resolved.FindingId, "DriftResolved", ct);
-        await writer.ChangeAsync(link.AlertId, (a, _, t) => AlertDecisions.FindingRecovered(a, resolved, t), ct);
+        if (await early.LinkAsync(resolved.FindingId, ct) is not { } alertId)
+        {
+            if (await early.ParkAsync(resolved.FindingId, "resolved", resolved, resolved.ResolvedAt, ct))
+            {
+                await DrainAsync(resolved.FindingId, ct);
+            }
+
+            return;
+        }
+
+        await writer.ChangeAsync(alertId, (a, _, t) => AlertDecisions.FindingRecovered(a, resolved, t), ct);
     }
 
     public async Task HealthAsync(HealthConditionChanged condition, CancellationToken ct)
@@ -157,14 +187,6 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
         AlertEffects.Write(session, after, events, config, now);
         await session.SaveChangesAsync(ct);
         AlertEffects.Observe(after, events);
-    }
-
-    private async Task<FindingLink> FindAsync(string findingId, string what, CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        // Not found is usually ordering (the DriftDetected is still in flight): throwing lets the retry policy wait.
-        return await session.LoadAsync<FindingLink>(findingId, ct)
-            ?? throw new InvalidOperationException($"{what} for finding {findingId}, which has no alert (DriftDetected not received)");
     }
 
     private static void Validate(DriftDetected f)

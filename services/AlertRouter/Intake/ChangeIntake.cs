@@ -13,7 +13,7 @@ namespace Monitoring.AlertRouter.Intake;
 /// its incident (<c>change:ID</c> in <see cref="FindingLink"/>) in the same transaction as the incident's first events,
 /// and a message that moves nothing appends nothing.
 /// </summary>
-public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time)
+public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider routing, AlertWriter writer, ClockSignal clock, TimeProvider time, EarlyMessages early)
 {
     public async Task DetectedAsync(ChangeDetected change, CancellationToken ct)
     {
@@ -41,11 +41,22 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
         if (existing is { } id)
         {
             await writer.ChangeAsync(id, (a, c, t) => IncidentDecisions.Absorb(a, change, c, t), ct);
-            return;
+        }
+        else
+        {
+            clock.Wake();
         }
 
-        clock.Wake();
+        await DrainAsync(change.ChangeId, ct);
     }
+
+    /// <summary>Applies the parked updates and resolution of change <paramref name="changeId"/> (its incident exists now).</summary>
+    public Task DrainAsync(string changeId, CancellationToken ct) => early.DrainAsync(AlertLabels.ChangeKey(changeId), (type, json) => type switch
+    {
+        nameof(ChangeUpdated) => UpdatedAsync(System.Text.Json.JsonSerializer.Deserialize<ChangeUpdated>(json)!, ct),
+        nameof(ChangeResolved) => ResolvedAsync(System.Text.Json.JsonSerializer.Deserialize<ChangeResolved>(json)!, ct),
+        _ => throw new InvalidOperationException($"A parked {type} for change {changeId} is not a change message"),
+    }, ct);
 
     public async Task UpdatedAsync(ChangeUpdated update, CancellationToken ct)
     {
@@ -54,7 +65,16 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
             throw new InvalidMessageException("ChangeUpdated needs changeId, summary and at least one member");
         }
 
-        var id = await FindAsync(update.ChangeId, "ChangeUpdated", ct);
+        if (await early.LinkAsync(AlertLabels.ChangeKey(update.ChangeId), ct) is not { } id)
+        {
+            if (await early.ParkAsync(AlertLabels.ChangeKey(update.ChangeId), update.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), update, update.UpdatedAt, ct))
+            {
+                await DrainAsync(update.ChangeId, ct);
+            }
+
+            return;
+        }
+
         await writer.ChangeAsync(id, (a, c, t) => IncidentDecisions.Absorb(a, update, c, t), ct);
     }
 
@@ -65,16 +85,17 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
             throw new InvalidMessageException("ChangeResolved needs changeId");
         }
 
-        var id = await FindAsync(resolved.ChangeId, "ChangeResolved", ct);
-        await writer.ChangeAsync(id, (a, _, t) => IncidentDecisions.Recovered(a, resolved, t), ct);
-    }
+        if (await early.LinkAsync(AlertLabels.ChangeKey(resolved.ChangeId), ct) is not { } id)
+        {
+            if (await early.ParkAsync(AlertLabels.ChangeKey(resolved.ChangeId), "resolved", resolved, resolved.ResolvedAt, ct))
+            {
+                await DrainAsync(resolved.ChangeId, ct);
+            }
 
-    private async Task<Guid> FindAsync(string changeId, string what, CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        // Not found is usually ordering (the ChangeDetected is still in flight): throwing lets the retry policy wait.
-        return (await session.LoadAsync<FindingLink>(AlertLabels.ChangeKey(changeId), ct))?.AlertId
-            ?? throw new InvalidOperationException($"{what} for change {changeId}, which has no incident (ChangeDetected not received)");
+            return;
+        }
+
+        await writer.ChangeAsync(id, (a, _, t) => IncidentDecisions.Recovered(a, resolved, t), ct);
     }
 
     private static void Validate(ChangeDetected c)

@@ -79,6 +79,29 @@ public class ChangeIncidentTests(ChangeIncidentFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task GivenAChangeUpdateAndResolutionBeforeTheChange_WhenTheChangeArrives_ThenItsIncidentTakesThemAndResolves()
+    {
+        var change = Findings.Change("it-chg-early", model: "change-early");
+        await Host.PublishAsync(new ChangeUpdated
+        {
+            ChangeId = change.ChangeId, Severity = Severity.Warning, Summary = change.Summary, AffectedEvents = 4200, UpdatedAt = change.DetectedAt.AddHours(1),
+            Members = change.Members,
+        });
+        await Host.PublishAsync(new ChangeResolved { ChangeId = change.ChangeId, ResolvedAt = change.DetectedAt.AddDays(1) });
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var s = Host.Store.QuerySession();
+            return await s.Query<Monitoring.AlertRouter.Intake.EarlyMessage>().CountAsync(m => m.Key == "change:it-chg-early") == 2;
+        }, TimeSpan.FromSeconds(30), "the change's early messages are parked");
+
+        await Host.PublishAsync(change);
+        var incident = await Host.AlertAsync(a => a.ChangeId == change.ChangeId && a.Status == AlertStatus.Resolved, "the parked resolution closed the incident");
+        Assert.Equal(4200, incident.AffectedEvents);
+        await using var session = Host.Store.QuerySession();
+        Assert.Equal(0, await session.Query<Monitoring.AlertRouter.Intake.EarlyMessage>().CountAsync(m => m.Key == "change:it-chg-early"));
+    }
+
+    [Fact]
     public async Task GivenAChangeUpdateForAnUnknownChange_ThenItIsDeadLetteredWithTheReason()
     {
         await Host.PublishAsync(new ChangeUpdated { ChangeId = "", Severity = Severity.Info, Summary = "x", Members = [], UpdatedAt = Findings.Epoch });

@@ -132,6 +132,36 @@ public class IntakeAndWebhookTests(IntakeFixture fixture) : IClassFixture<Intake
     }
 
     [Fact]
+    public async Task GivenAnUpdateAndAResolutionThatOvertookTheirFinding_WhenTheFindingArrives_ThenBothApplyToItsAlertAndNothingIsLeftParked()
+    {
+        // Consumers run concurrently and retry: after a restart a finding's later messages can be consumed before it.
+        var finding = Findings.Detected("nowait-early");
+        await Host.PublishAsync(new DriftUpdated { FindingId = finding.FindingId, Severity = Severity.Error, Evidence = Findings.Evidence(currentSize: 777), Occurrences = 2, UpdatedAt = finding.DetectedAt.AddHours(1) });
+        await Host.PublishAsync(new DriftResolved { FindingId = finding.FindingId, Evidence = Findings.Evidence(), ResolvedAt = finding.DetectedAt.AddHours(2) });
+        await Eventually.HoldsAsync(async () => await ParkedAsync(finding.FindingId) == 2, TimeSpan.FromSeconds(30), "both early messages are parked, not dead-lettered");
+
+        await Host.PublishAsync(finding);
+        var alert = await Host.AlertAsync(a => a.FindingIds.Contains(finding.FindingId) && a.Status == AlertStatus.Resolved, "the parked resolution resolved the alert");
+        var events = await Host.EventsAsync(alert.Id);
+        Assert.Equal(777, Assert.Single(events.OfType<AlertUpdated>()).Evidence!.CurrentSize); // the update applied before the resolution
+        Assert.Equal(Severity.Error, alert.Severity);
+        Assert.Single(events.OfType<AlertResolved>());
+        Assert.Equal(0, await ParkedAsync(finding.FindingId));
+
+        // A redelivered resolution after that changes nothing and parks nothing.
+        await Host.PublishAsync(new DriftResolved { FindingId = finding.FindingId, Evidence = Findings.Evidence(), ResolvedAt = finding.DetectedAt.AddHours(2) });
+        await Host.WaitTicksAsync();
+        Assert.Equal(events.Count, (await Host.EventsAsync(alert.Id)).Count);
+        Assert.Equal(0, await ParkedAsync(finding.FindingId));
+    }
+
+    private async Task<int> ParkedAsync(string key)
+    {
+        await using var session = Host.Store.QuerySession();
+        return await session.Query<Monitoring.AlertRouter.Intake.EarlyMessage>().CountAsync(m => m.Key == key);
+    }
+
+    [Fact]
     public async Task GivenAlertsOfSeveralSeverities_WhenListedWithFilters_ThenOnlyMatchingOnesAreReturned()
     {
         var critical = Findings.Detected("filter-model", site: "filter-a", severity: Severity.Critical);

@@ -132,7 +132,7 @@ public sealed class ChaosFixture : IAsyncLifetime
             await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                "select seq_id, data->'features' from ingest.mt_events where stream_id like 'e2e-%' and type = 'inference_recorded' order by seq_id", connection);
+                "select seq_id, (data->'Features')::text from ingest.mt_events where stream_id like 'e2e-%' and type = 'inference_recorded' order by seq_id", connection);
             await using var reader = await command.ExecuteReaderAsync();
             var rows = new List<(long Seq, string Features)>();
             while (await reader.ReadAsync()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
@@ -157,11 +157,18 @@ public sealed class ChaosFixture : IAsyncLifetime
             client.DefaultRequestHeaders.Add("X-Api-Key", "dev-admin-key");
             var deployments = await client.GetStringAsync($"{Stack.Url("DriftDetector")}/v1/deployments");
             using var doc = JsonDocument.Parse(deployments);
-            foreach (var d in doc.RootElement.EnumerateArray().Where(d => d.GetProperty("id").GetString()!.StartsWith(Probe.Model, StringComparison.Ordinal)))
+            foreach (var d in doc.RootElement.EnumerateArray().Where(d => d.GetProperty("deployment").GetString()!.StartsWith(Probe.Model, StringComparison.Ordinal)))
             {
                 text.AppendLine($"detector deployment: {d}");
-                var findings = await client.GetStringAsync($"{Stack.Url("DriftDetector")}/v1/findings?deployment={Uri.EscapeDataString(d.GetProperty("id").GetString()!)}");
-                text.AppendLine($"its findings: {findings[..Math.Min(findings.Length, 4000)]}");
+                using var findings = JsonDocument.Parse(await client.GetStringAsync(
+                    $"{Stack.Url("DriftDetector")}/v1/findings?deployment={Uri.EscapeDataString(d.GetProperty("deployment").GetString()!)}"));
+                foreach (var f in findings.RootElement.EnumerateArray())
+                {
+                    var e = f.GetProperty("evidence");
+                    var w = e.GetProperty("window");
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {f.GetProperty("id")} {f.GetProperty("status")} {e.GetProperty("signal")} {e.GetProperty("method")} seq {w.GetProperty("firstSequence")}..{w.GetProperty("lastSequence")} n {e.GetProperty("currentSize")} stat {e.GetProperty("statistic")} h {e.GetProperty("threshold")} detected {f.GetProperty("detectedAt")} resolved {(f.TryGetProperty("resolvedAt", out var r) ? r.ToString() : "-")}");
+                }
             }
         }
         catch (Exception ex)

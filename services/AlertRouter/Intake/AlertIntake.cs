@@ -212,20 +212,20 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
 
 public sealed class DriftDetectedConsumer(AlertIntake intake) : IConsumer<DriftDetected>
 {
-    public Task Consume(ConsumeContext<DriftDetected> context) => intake.DetectedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<DriftDetected> context) => TransientErrors.ThroughOutageAsync(ct => intake.DetectedAsync(context.Message, ct), context.CancellationToken);
 }
 
 public sealed class DriftUpdatedConsumer(AlertIntake intake) : IConsumer<DriftUpdated>
 {
-    public Task Consume(ConsumeContext<DriftUpdated> context) => intake.UpdatedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<DriftUpdated> context) => TransientErrors.ThroughOutageAsync(ct => intake.UpdatedAsync(context.Message, ct), context.CancellationToken);
 }
 
 public sealed class DriftResolvedConsumer(AlertIntake intake) : IConsumer<DriftResolved>
 {
-    public Task Consume(ConsumeContext<DriftResolved> context) => intake.ResolvedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<DriftResolved> context) => TransientErrors.ThroughOutageAsync(ct => intake.ResolvedAsync(context.Message, ct), context.CancellationToken);
 }
 
 public sealed class HealthConditionChangedConsumer(AlertIntake intake) : IConsumer<HealthConditionChanged>
 {
-    public Task Consume(ConsumeContext<HealthConditionChanged> context) => intake.HealthAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<HealthConditionChanged> context) => TransientErrors.ThroughOutageAsync(ct => intake.HealthAsync(context.Message, ct), context.CancellationToken);
 }

@@ -123,15 +123,15 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
 
 public sealed class ChangeDetectedConsumer(ChangeIntake intake) : IConsumer<ChangeDetected>
 {
-    public Task Consume(ConsumeContext<ChangeDetected> context) => intake.DetectedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<ChangeDetected> context) => TransientErrors.ThroughOutageAsync(ct => intake.DetectedAsync(context.Message, ct), context.CancellationToken);
 }
 
 public sealed class ChangeUpdatedConsumer(ChangeIntake intake) : IConsumer<ChangeUpdated>
 {
-    public Task Consume(ConsumeContext<ChangeUpdated> context) => intake.UpdatedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<ChangeUpdated> context) => TransientErrors.ThroughOutageAsync(ct => intake.UpdatedAsync(context.Message, ct), context.CancellationToken);
 }
 
 public sealed class ChangeResolvedConsumer(ChangeIntake intake) : IConsumer<ChangeResolved>
 {
-    public Task Consume(ConsumeContext<ChangeResolved> context) => intake.ResolvedAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<ChangeResolved> context) => TransientErrors.ThroughOutageAsync(ct => intake.ResolvedAsync(context.Message, ct), context.CancellationToken);
 }

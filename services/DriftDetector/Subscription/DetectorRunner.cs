@@ -118,6 +118,9 @@ internal sealed class DetectorRunner(
         var stoppedAtBoundary = false;
         try
         {
+            // Null after a failed range whose reload failed too (the store was unreachable): load the last snapshot now, or fail
+            // the range again — never carry on from a state that holds decisions whose commit failed.
+            if (detector is null) await InitializeAsync(ct);
             var d = detector ?? throw new InvalidOperationException("The detector is not initialized.");
             // From the state's own position, not the range's floor: after a failed range the state is reloaded from the last
             // snapshot, which may be older than the floor of the range the daemon retries.
@@ -149,8 +152,19 @@ internal sealed class DetectorRunner(
                 logger.LogError(ex, "Detector failed on the range ({Floor}, {Ceiling}]; the subscription retries it from the last checkpoint", floor, ceiling);
             }
 
-            // The in-memory state may hold part of a chunk, or findings taken but not committed: reload the last snapshot.
-            await InitializeAsync(CancellationToken.None);
+            // The in-memory state may hold part of a chunk, or findings taken but not committed: drop it and reload the last
+            // snapshot. If the reload fails too (a restarting PostgreSQL refuses connections), the next range loads it: carrying
+            // on from the dropped state would skip the events whose findings were lost with the failed commit.
+            detector = null;
+            try
+            {
+                await InitializeAsync(CancellationToken.None);
+            }
+            catch (Exception reload) when (reload is not OperationCanceledException)
+            {
+                logger.LogWarning(reload, "Reloading the detector's snapshot failed; the next range reloads it before applying anything");
+            }
+
             throw;
         }
         finally

@@ -74,6 +74,30 @@ public sealed class MonitorSemanticsTests
     }
 
     [Fact]
+    public void GivenASlowRampEverywhere_WhenItIsStillUnderHalfTheDesignShift_ThenTheSmallShiftChartHasOpenedItsFinding()
+    {
+        // From inference 12,000 meanIntensity drifts linearly by +0.6 SD over 20,000 inferences at every site (detector ageing).
+        // The design chart (k = 0.5) gains nothing until the drift passes 0.5 SD (inference ~28,700); the small-shift chart
+        // (k = 0.25) accumulates from 0.25 SD (inference ~20,300), so the population's finding opens thousands of inferences
+        // earlier (21,597 here, against 26,625 with the design chart alone).
+        var inferences = 0;
+        var events = new SyntheticStream(24).Generate(36_000).Select(e =>
+        {
+            if (e.Data is not InferenceRecorded r || ++inferences <= 12_000) return e;
+            var drift = 15 * 0.6 * Math.Min(1, (inferences - 12_000) / 20_000.0);
+            var features = new Dictionary<string, double>(r.Features!) { ["meanIntensity"] = r.Features!["meanIntensity"] + drift };
+            return e with { Data = r with { Features = features } };
+        }).ToList();
+        var h = new CoreHarness().Feed(events);
+
+        var finding = h.Opened.Where(o => o.Evidence.Signal == "feature:meanIntensity" && o.Scope == "*").MinBy(o => o.IngestSequence);
+        Assert.True(finding is not null, string.Join("\n", h.Opened.Select(o => o.Summary)));
+        var at = h.InferenceIndexAt(finding.IngestSequence);
+        Assert.True(at < 24_000, $"opened at inference {at} (drift {0.6 * (at - 12_000) / 20_000.0:0.00} SD): {finding.Summary}");
+        Assert.Contains("small-shift chart", finding.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GivenNoChange_WhenMonitorsRunAHundredThousandEvents_ThenTheirStatisticsStayBelowTheirThresholds()
     {
         var h = new CoreHarness().Feed(new SyntheticStream(23).Generate(100_000));

@@ -90,7 +90,7 @@ internal sealed class MonitorBank
                 Scope = Deployment.ScopeKeys[si],
                 ReferenceCount = si < reference.Scopes.Count ? reference.Scopes[si].Count : 0,
             };
-            for (var i = 0; i < 2 * Policy.Numeric.Count; i++) scope.Numeric.Add(new Cell());
+            for (var i = 0; i < NumericFamily.CellsPerScope(Policy.Numeric.Count); i++) scope.Numeric.Add(new Cell());
             categories.Create(scope, si);
             for (var li = 0; li < OutcomeFamily.Channels(this); li++) scope.Outcomes.Add(new OutcomeMonitors());
             State.Scopes.Add(scope);
@@ -137,7 +137,7 @@ internal sealed class MonitorBank
     }
 
     /// <summary>
-    /// The current excursion mean of a numeric monitor (normal-score SD; the cell further from 0 of its up and down pair), for
+    /// The current excursion mean of a numeric monitor (normal-score SD; of the cell furthest towards its threshold), for
     /// comparing scopes at one moment; null for other signals or scopes without monitors.
     /// </summary>
     public double? CurrentEffect(string scope, string signal)
@@ -146,9 +146,8 @@ internal sealed class MonitorBank
         var si = Deployment.ScopeKeys.IndexOf(scope);
         var slot = Policy.Numeric.FirstOrDefault(n => n.Name == signal)?.Slot;
         if (si < 0 || si >= State.Scopes.Count || slot is not { } k || 2 * k + 1 >= State.Scopes[si].Numeric.Count) return null;
-        var (up, down) = (State.Scopes[si].Numeric[2 * k], State.Scopes[si].Numeric[2 * k + 1]);
-        var cell = up.S >= down.S ? up : down;
-        return cell.S > 0 && cell.N > 0 ? cell.Sum / cell.N : 0;
+        Compile();
+        return numeric.CurrentEffect(State.Scopes[si], si, k);
     }
 
     /// <summary>Hands a cell's alarm or its end to the finding lifecycle.</summary>

@@ -36,7 +36,7 @@ internal sealed class ScopeMonitors
     /// <summary>Inferences in the scope since the reference froze.</summary>
     public long Count { get; set; }
 
-    /// <summary>Two cells (up, down) per numeric signal slot.</summary>
+    /// <summary>Cells (up, down) per numeric signal slot and chart: the design charts first, then the small-shift charts (<see cref="NumericFamily.CellsPerScope"/>).</summary>
     public List<Cell> Numeric { get; set; } = [];
 
     /// <summary>One entry per categorical input (policy categorical signals, then subgroup attributes).</summary>

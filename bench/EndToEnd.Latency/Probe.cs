@@ -22,7 +22,13 @@ namespace Monitoring.EndToEnd.Latency;
 /// (the simulator's models) never touches this deployment's windows, so the window that drifts is known exactly and
 /// so is the event that completes it: the last one of the probe, sent alone.
 /// </summary>
-internal sealed class Probe(string ingestUrl, string runTag, int window, int features)
+/// <remarks>
+/// With <paramref name="deploymentPerProbe"/>, probe k is a deployment of its own (model <c>e2e-probe-NNN</c>, its own policy,
+/// reference window and drifting window, shifting feature k mod <paramref name="features"/>): since one change pages once (one
+/// incident per root-cause group, later findings of it are updates), probes of one deployment within a day of each other would
+/// all join the first probe's incident and only it would be notified. The chaos suite keeps one shared deployment.
+/// </remarks>
+internal sealed class Probe(string ingestUrl, string runTag, int window, int features, bool deploymentPerProbe = false)
 {
     public const string Model = "e2e-probe";
     public const string Version = "1";
@@ -35,10 +41,19 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
 
     public static string FeatureName(int k) => $"p{k:D2}";
 
-    public string PolicyYaml() => $$"""
+    /// <summary>The model id probe <paramref name="k"/> sends as.</summary>
+    public string ModelOf(int k) => deploymentPerProbe ? $"{Model}-{k:D3}" : Model;
+
+    /// <summary>The signal probe <paramref name="k"/> shifts.</summary>
+    public string SignalOf(int k) => "feature:" + FeatureName(deploymentPerProbe ? k % features : k);
+
+    public string PolicyYaml() => PolicyYaml(Model);
+
+    /// <summary>The policy of the deployment <paramref name="model"/>@1.</summary>
+    public string PolicyYaml(string model) => $$"""
         # Probe deployment of the end-to-end latency benchmark (bench/EndToEnd.Latency): one window per probe.
         deployment:
-          modelId: {{Model}}
+          modelId: {{model}}
           modelVersion: "{{Version}}"
         reference:
           kind: first-events
@@ -72,7 +87,7 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
         """;
 
     /// <summary>Sends the reference window (no shift).</summary>
-    public Task SendReferenceAsync(CancellationToken ct) => SendAsync(Events(window, shifted: -1), ct);
+    public Task SendReferenceAsync(CancellationToken ct) => deploymentPerProbe ? Task.CompletedTask : SendAsync(Events(window, shifted: -1, Model), ct);
 
     /// <summary>
     /// Sends a window with feature <paramref name="k"/> shifted: all but the last event in one request, then the last
@@ -80,7 +95,8 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
     /// </summary>
     public async Task<(long Sent, DateTimeOffset SentAt, long Accepted, string LastId)> SendDriftingWindowAsync(int k, CancellationToken ct)
     {
-        var events = Events(window, shifted: k);
+        if (deploymentPerProbe) await SendAsync(Events(window, shifted: -1, ModelOf(k)), ct); // its own reference first
+        var events = Events(window, shifted: deploymentPerProbe ? k % features : k, ModelOf(k));
         await SendAsync(events[..^1], ct);
         var start = Stopwatch.GetTimestamp();
         var at = DateTimeOffset.UtcNow;
@@ -91,7 +107,7 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
     /// <summary>UUID-shaped (the run tag is 8 hex digits), as Ingest's opaque-inference-id rule asks.</summary>
     private string InferenceId(long id) => $"e2e-{runTag}-0000-4000-8000-{id:D12}";
 
-    private string[] Events(int n, int shifted)
+    private string[] Events(int n, int shifted, string model)
     {
         var result = new string[n];
         for (var i = 0; i < n; i++)
@@ -100,7 +116,7 @@ internal sealed class Probe(string ingestUrl, string runTag, int window, int fea
             var sb = new StringBuilder(256 + features * 16);
             sb.Append(CultureInfo.InvariantCulture, $$"""{"inferenceId":"{{InferenceId(id)}}","occurredAt":"{{DateTimeOffset.UtcNow:O}}",""");
             sb.Append(CultureInfo.InvariantCulture, $$"""
-                "model":{"id":"{{Model}}","version":"{{Version}}"},"site":"probe-site",
+                "model":{"id":"{{model}}","version":"{{Version}}"},"site":"probe-site",
                 "study":{"modality":"DX","bodyPartExamined":"CHEST","manufacturer":"GE","manufacturerModelName":"Probe","viewPosition":"PA"},
                 "patient":{"pseudoId":"{{new string('e', 64)}}","sex":"F","ageBand":"40-64"},
                 "prediction":{"scores":{"finding":0.3},"predictedLabels":[],"threshold":0.5},"latencyMs":50,"features":{

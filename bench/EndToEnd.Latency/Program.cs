@@ -53,10 +53,14 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(config
 var policies = Path.Combine(config, "policies");
 Directory.CreateDirectory(policies);
 await using var stack = new Stack(root, suffix);
-var probe = new Probe(stack.IngestUrl, suffix, window, features);
+// One deployment per probe (see Probe): each probe's change is its own incident and so its own notification.
+var probe = new Probe(stack.IngestUrl, suffix, window, 6, deploymentPerProbe: true);
 AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (var child in stack.Children) child.Stop(); }; // also on SIGTERM
 File.Copy(Path.Combine(root, "deploy", "policies", "cxr-triage.yaml"), Path.Combine(policies, "cxr-triage.yaml"));
-await File.WriteAllTextAsync(Path.Combine(policies, "e2e-probe.yaml"), probe.PolicyYaml());
+for (var k = 0; k < features; k++)
+{
+    await File.WriteAllTextAsync(Path.Combine(policies, $"{probe.ModelOf(k)}.yaml"), probe.PolicyYaml(probe.ModelOf(k)));
+}
 var routing = Path.Combine(config, "routing.yaml");
 await File.WriteAllTextAsync(routing, receiver.RoutingYaml());
 
@@ -89,8 +93,8 @@ async Task RunProbesAsync(string phase, int count)
 {
     for (var i = 0; i < count; i++, next++)
     {
-        var signal = "feature:" + Probe.FeatureName(next);
-        var arrival = receiver.FirstFiring(Probe.Model, signal);
+        var signal = probe.SignalOf(next);
+        var arrival = receiver.FirstFiring(probe.ModelOf(next), signal);
         var (sent, sentAt, accepted, lastId) = await probe.SendDriftingWindowAsync(next, cts.Token);
         double? latency = null;
         try
@@ -183,7 +187,7 @@ string Cpu(Sample a, Sample b)
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average before the run {LoadAverage()}.");
 md.AppendLine(CultureInfo.InvariantCulture, $"Background: simulator null scenario (3 models × 4 sites, inferences + ground truth + reader feedback; the cxr-triage deployment monitored with deploy/policies/cxr-triage.yaml), generated beforehand ({days} simulated days at volume {volume}) and replayed over HTTP NDJSON in event-time order at {(rate == 0 ? "the fastest rate the Ingest accepts" : $"{rate:N0} events/s")} (batches of ≤ 500 per endpoint, 2 requests in flight; {replay.Requests:N0} requests, {replay.Retries:N0} retried after 429/503).");
-md.AppendLine(CultureInfo.InvariantCulture, $"Probe: its own deployment, windows of {window} inferences over {features} features; a probe shifts one feature by 3 SD in one window; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). {warmupProbes} warm-up probes not counted; {warmup} s of background load before the loaded probes.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Probe: one deployment per probe ({features} of them: one change pages once, so probes sharing a deployment would share one incident), each a reference window then a window of {window} inferences over 6 features in which one feature is shifted by 3 SD; latency = from just before the HTTP request carrying the window's last event until the webhook receiver holds the firing notification (routing: group_wait 0s). {warmupProbes} warm-up probes not counted; {warmup} s of background load before the loaded probes.");
 md.AppendLine();
 md.AppendLine("| phase | probes | notified | p50 | p95 | p99 | max | HTTP 202 of the last event p50 |");
 md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -215,8 +219,8 @@ await using (var conn = new NpgsqlConnection(Stack.PostgresConnection))
     foreach (var r in results)
     {
         r.StoredAt = await At($"select min(timestamp) from \"{stack.IngestSchema}\".mt_events where stream_id = @p", r.LastInferenceId);
-        r.FindingAt = await At($"select min(timestamp) from \"{stack.DriftSchema}\".mt_events where type = 'finding_opened' and data->'Model'->>'Id' = '{Probe.Model}' and data->'Evidence'->>'Signal' = @p", r.Signal);
-        r.AlertAt = await At($"select min(timestamp) from \"{stack.AlertsSchema}\".mt_events where type = 'alert_raised' and data->'Labels'->>'model' = '{Probe.Model}' and data->'Labels'->>'signal' = @p", r.Signal);
+        r.FindingAt = await At($"select min(timestamp) from \"{stack.DriftSchema}\".mt_events where type = 'finding_opened' and data->'Model'->>'Id' = '{probe.ModelOf(r.Index)}' and data->'Evidence'->>'Signal' = @p", r.Signal);
+        r.AlertAt = await At($"select min(timestamp) from \"{stack.AlertsSchema}\".mt_events where type = 'alert_raised' and data->'Labels'->>'model' = '{probe.ModelOf(r.Index)}' and data->'Labels'->>'signal' = @p", r.Signal);
     }
 }
 

@@ -79,7 +79,7 @@ internal sealed partial class DeploymentRuntime
     private double EvaluationsPerYear()
     {
         var last = State.Recent.Count > 0 ? State.Recent[^1].Bounds : null;
-        var days = last is null || last.Count == 0 ? 1 : (last.LastTime - last.FirstTime).TotalDays;
+        var days = last is null || last.Count == 0 ? 1 : last.Span.TotalDays;
         return 365.25 / Math.Max(days, 1.0 / 24);
     }
 

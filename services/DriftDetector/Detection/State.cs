@@ -84,18 +84,34 @@ internal sealed class WindowBoundsState
     public DateTimeOffset FirstTime { get; set; }
     public DateTimeOffset LastTime { get; set; }
 
+    /// <summary>Earliest and latest event time seen (events arrive in sequence order, not time order).</summary>
+    public DateTimeOffset MinTime { get; set; }
+
+    public DateTimeOffset MaxTime { get; set; }
+
     public void Add(long sequence, DateTimeOffset time)
     {
         if (Count == 0)
         {
             FirstSequence = sequence;
             FirstTime = time;
+            MinTime = MaxTime = time;
         }
 
         Count++;
         LastSequence = sequence;
         LastTime = time;
+        if (time < MinTime) MinTime = time;
+        if (time > MaxTime) MaxTime = time;
     }
+
+    /// <summary>
+    /// Event-time span (latest − earliest). Not last − first: producers send out of time order, and a reordered batch made
+    /// that negative (a reference whose span came out negative was taken for a week of traffic, which set every monitor's
+    /// observations per year, and so its threshold, from a wrong rate). A snapshot from before these fields has no min/max:
+    /// last − first then.
+    /// </summary>
+    public TimeSpan Span => MaxTime == default ? LastTime - FirstTime : MaxTime - MinTime;
 
     public bool Contains(long sequence) => Count > 0 && sequence >= FirstSequence && sequence <= LastSequence;
 

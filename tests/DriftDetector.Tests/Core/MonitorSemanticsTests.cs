@@ -98,6 +98,24 @@ public sealed class MonitorSemanticsTests
     }
 
     [Fact]
+    public void GivenAReferenceWhoseEventsArriveOutOfTimeOrder_WhenItFreezes_ThenTheMonitorsRatesComeFromItsTrueSpan()
+    {
+        // The reference (first 10,000 inferences) spans several days; its first stored event carries its latest time and its
+        // last stored event its earliest, so last − first is negative (taken before for "a week of traffic").
+        var list = new SyntheticStream(25).Generate(12_000).ToList();
+        var refs = list.Select((e, i) => (e, i)).Where(x => x.e.Data is InferenceRecorded).Take(10_000).Select(x => x.i).ToList();
+        var times = refs.Select(i => ((InferenceRecorded)list[i].Data).OccurredAt).ToList();
+        var (min, max) = (times.Min(), times.Max());
+        list[refs[0]] = list[refs[0]] with { Data = (InferenceRecorded)list[refs[0]].Data with { OccurredAt = max } };
+        list[refs[^1]] = list[refs[^1]] with { Data = (InferenceRecorded)list[refs[^1]].Data with { OccurredAt = min } };
+        var h = new CoreHarness().Feed(list);
+
+        var bank = h.Detector.State.Deployments.Values.Single().Monitors;
+        Assert.True(bank.Ready);
+        Assert.Equal((max - min).TotalDays / 365.25, bank.ReferenceYears, 9);
+    }
+
+    [Fact]
     public void GivenNoChange_WhenMonitorsRunAHundredThousandEvents_ThenTheirStatisticsStayBelowTheirThresholds()
     {
         var h = new CoreHarness().Feed(new SyntheticStream(23).Generate(100_000));

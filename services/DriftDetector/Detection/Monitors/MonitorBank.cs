@@ -80,7 +80,7 @@ internal sealed class MonitorBank
     {
         if (!Spec.Monitors || State.Ready) return;
         var reference = Deployment.Reference;
-        var days = (reference.Bounds.LastTime - reference.Bounds.FirstTime).TotalDays;
+        var days = reference.Bounds.Span.TotalDays;
         // An uploaded profile has no time span: assume it is a week of traffic.
         State.ReferenceYears = Math.Max(days > 0 ? days : 7, 1.0 / 24) / 365.25;
         for (var si = 0; si < Deployment.ScopeKeys.Count; si++)

@@ -82,17 +82,11 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             throw new InvalidMessageException("DriftUpdated needs findingId and evidence");
         }
 
-        if (await early.LinkAsync(update.FindingId, ct) is not { } alertId)
+        var occurrence = update.Occurrences.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (await early.AlertOrParkAsync(update.FindingId, occurrence, update, update.UpdatedAt, () => DrainAsync(update.FindingId, ct), ct) is { } alertId)
         {
-            if (await early.ParkAsync(update.FindingId, update.Occurrences.ToString(System.Globalization.CultureInfo.InvariantCulture), update, update.UpdatedAt, ct))
-            {
-                await DrainAsync(update.FindingId, ct);
-            }
-
-            return;
+            await writer.ChangeAsync(alertId, (a, c, t) => AlertDecisions.Update(a, update, c, t), ct);
         }
-
-        await writer.ChangeAsync(alertId, (a, c, t) => AlertDecisions.Update(a, update, c, t), ct);
     }
 
     public async Task ResolvedAsync(DriftResolved resolved, CancellationToken ct)
@@ -102,17 +96,10 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             throw new InvalidMessageException("DriftResolved needs findingId and evidence");
         }
 
-        if (await early.LinkAsync(resolved.FindingId, ct) is not { } alertId)
+        if (await early.AlertOrParkAsync(resolved.FindingId, "resolved", resolved, resolved.ResolvedAt, () => DrainAsync(resolved.FindingId, ct), ct) is { } alertId)
         {
-            if (await early.ParkAsync(resolved.FindingId, "resolved", resolved, resolved.ResolvedAt, ct))
-            {
-                await DrainAsync(resolved.FindingId, ct);
-            }
-
-            return;
+            await writer.ChangeAsync(alertId, (a, _, t) => AlertDecisions.FindingRecovered(a, resolved, t), ct);
         }
-
-        await writer.ChangeAsync(alertId, (a, _, t) => AlertDecisions.FindingRecovered(a, resolved, t), ct);
     }
 
     public async Task HealthAsync(HealthConditionChanged condition, CancellationToken ct)

@@ -65,17 +65,11 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
             throw new InvalidMessageException("ChangeUpdated needs changeId, summary and at least one member");
         }
 
-        if (await early.LinkAsync(AlertLabels.ChangeKey(update.ChangeId), ct) is not { } id)
+        var revision = update.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (await early.AlertOrParkAsync(AlertLabels.ChangeKey(update.ChangeId), revision, update, update.UpdatedAt, () => DrainAsync(update.ChangeId, ct), ct) is { } id)
         {
-            if (await early.ParkAsync(AlertLabels.ChangeKey(update.ChangeId), update.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), update, update.UpdatedAt, ct))
-            {
-                await DrainAsync(update.ChangeId, ct);
-            }
-
-            return;
+            await writer.ChangeAsync(id, (a, c, t) => IncidentDecisions.Absorb(a, update, c, t), ct);
         }
-
-        await writer.ChangeAsync(id, (a, c, t) => IncidentDecisions.Absorb(a, update, c, t), ct);
     }
 
     public async Task ResolvedAsync(ChangeResolved resolved, CancellationToken ct)
@@ -85,17 +79,10 @@ public sealed class ChangeIntake(IDocumentStore store, RoutingConfigProvider rou
             throw new InvalidMessageException("ChangeResolved needs changeId");
         }
 
-        if (await early.LinkAsync(AlertLabels.ChangeKey(resolved.ChangeId), ct) is not { } id)
+        if (await early.AlertOrParkAsync(AlertLabels.ChangeKey(resolved.ChangeId), "resolved", resolved, resolved.ResolvedAt, () => DrainAsync(resolved.ChangeId, ct), ct) is { } id)
         {
-            if (await early.ParkAsync(AlertLabels.ChangeKey(resolved.ChangeId), "resolved", resolved, resolved.ResolvedAt, ct))
-            {
-                await DrainAsync(resolved.ChangeId, ct);
-            }
-
-            return;
+            await writer.ChangeAsync(id, (a, _, t) => IncidentDecisions.Recovered(a, resolved, t), ct);
         }
-
-        await writer.ChangeAsync(id, (a, _, t) => IncidentDecisions.Recovered(a, resolved, t), ct);
     }
 
     private static void Validate(ChangeDetected c)

@@ -43,14 +43,25 @@ public sealed class EarlyMessages(IDocumentStore store, TimeProvider time, ILogg
         "alertrouter_early_messages_waiting", "Parked early messages whose alert does not exist yet (one that stays above 0 names a finding or change never received).");
 
     /// <summary>Where the link for <paramref name="key"/> exists: its alert id; otherwise null.</summary>
-    public async Task<Guid?> LinkAsync(string key, CancellationToken ct)
+    private async Task<Guid?> LinkAsync(string key, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         return (await session.LoadAsync<FindingLink>(key, ct))?.AlertId;
     }
 
+    /// <summary>
+    /// The alert linked to <paramref name="key"/>, or null after parking <paramref name="message"/> under it (running
+    /// <paramref name="drain"/> when the link appeared while it parked, so that nothing stays parked behind an existing alert).
+    /// </summary>
+    public async Task<Guid?> AlertOrParkAsync<T>(string key, string discriminator, T message, DateTimeOffset sourceTime, Func<Task> drain, CancellationToken ct)
+    {
+        if (await LinkAsync(key, ct) is { } alertId) return alertId;
+        if (await ParkAsync(key, discriminator, message, sourceTime, ct)) await drain();
+        return null;
+    }
+
     /// <summary>Parks <paramref name="message"/> under <paramref name="key"/>; returns whether the link existed by the time it was parked.</summary>
-    public async Task<bool> ParkAsync<T>(string key, string discriminator, T message, DateTimeOffset sourceTime, CancellationToken ct)
+    private async Task<bool> ParkAsync<T>(string key, string discriminator, T message, DateTimeOffset sourceTime, CancellationToken ct)
     {
         var type = typeof(T).Name;
         await using (var session = store.LightweightSession())

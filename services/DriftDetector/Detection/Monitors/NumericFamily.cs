@@ -116,7 +116,7 @@ internal sealed class NumericFamily(MonitorBank bank) : IMonitorFamily
                 var index = CellIndex(chart, slot, direction, count);
                 if (index >= sm.Numeric.Count) continue;
                 var cell = sm.Numeric[index];
-                var h = si < thresholds.GetLength(0) ? thresholds[si, slot, chart] : double.PositiveInfinity;
+                var h = thresholds[si, slot, chart]; // compiled: the bank compiles before asking
                 var share = cell.S / (double.IsFinite(h) && h > 0 ? h : 1);
                 if (cell.S > 0 && cell.N > 0 && share > bestShare) (best, bestShare) = (cell, share);
             }

@@ -58,6 +58,9 @@ public sealed record ChangeDetected
 
     /// <summary>Event time at which the change was detected.</summary>
     public required DateTimeOffset DetectedAt { get; init; }
+
+    /// <summary>W3C trace id of the producer's request that delivered the event which opened the change (see <see cref="DriftDetected.TraceId"/>).</summary>
+    public string? TraceId { get; init; }
 }
 
 /// <summary>New members or evidence for an open change: an update to its incident, never a new page.</summary>

@@ -136,6 +136,13 @@ public sealed record DriftDetected
 
     /// <summary>True when this finding names the root cause of its change; false for a consequence.</summary>
     public bool IsRootCause { get; init; }
+
+    /// <summary>
+    /// W3C trace id (32 lower-case hex digits) of the producer's request that delivered the event which decided this finding
+    /// (the event that completed the detecting window), as the Ingest recorded it; null when that request carried none.
+    /// The AlertRouter puts it on every notification of the alert, so a page can be followed back to the request.
+    /// </summary>
+    public string? TraceId { get; init; }
 }
 
 /// <summary>New evidence for an open finding.</summary>

@@ -25,6 +25,9 @@ public sealed class Alert
     public string? Site { get; set; }
     public Dictionary<string, string> Subgroup { get; set; } = [];
     public FindingEvidence? Evidence { get; set; }
+
+    /// <summary>W3C trace id of the producer request that delivered the event which raised this alert (carried on its notifications).</summary>
+    public string? TraceId { get; set; }
     public List<string> FindingIds { get; set; } = [];
     public List<string> RecoveredFindingIds { get; set; } = [];
     public int Occurrences { get; set; }
@@ -94,6 +97,7 @@ public sealed class Alert
         Site = e.Site;
         Subgroup = e.Subgroup.ToDictionary();
         Evidence = e.Evidence;
+        TraceId = e.TraceId;
         FindingIds = e.FindingId is null ? [] : [e.FindingId];
         ChangeId = e.Labels.GetValueOrDefault(AlertLabels.ChangeLabel);
         Members = e.FindingId is null || e.Kind is null || e.Evidence is null

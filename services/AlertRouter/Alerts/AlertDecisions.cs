@@ -52,6 +52,7 @@ public static class AlertDecisions
             Site = finding?.Site ?? labels.GetValueOrDefault("site"),
             Subgroup = finding?.Subgroup ?? new Dictionary<string, string>(),
             Evidence = finding?.Evidence,
+            TraceId = finding?.TraceId,
             DetectedAt = detectedAt,
             RaisedAt = now,
             ConfigVersion = config.Version,

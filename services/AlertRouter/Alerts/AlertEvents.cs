@@ -72,6 +72,9 @@ public sealed record AlertRaised
     public required IReadOnlyList<string> GroupKeys { get; init; }
     public EscalationPlan? Escalation { get; init; }
     public DateTimeOffset? DecisionDueAt { get; init; }
+
+    /// <summary>W3C trace id of the producer request behind the deciding event (<see cref="DriftDetected.TraceId"/>), when known.</summary>
+    public string? TraceId { get; init; }
 }
 
 /// <summary>New evidence, another occurrence, or a severity change.</summary>

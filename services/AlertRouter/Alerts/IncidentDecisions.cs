@@ -25,6 +25,7 @@ public static class IncidentDecisions
             Site = change.Site ?? change.RootScope.GetValueOrDefault("site"),
             Subgroup = change.RootScope.Where(kv => kv.Key != "site").ToDictionary(),
             Evidence = null,
+            TraceId = change.TraceId,
         };
         events.Insert(1, Attributed(change.ChangeId, change.Summary, change.Severity, clinical, change.Members, change.RootScope,
             change.EstimatedStart, change.AffectedEvents, raised.DecisionDueAt, change.DetectedAt, now));

@@ -4,6 +4,7 @@ using Monitoring.AlertRouter.Alerts;
 using Monitoring.AlertRouter.Infrastructure;
 using Monitoring.AlertRouter.Routing;
 using Monitoring.AlertRouter.Suppression;
+using Monitoring.ServiceDefaults;
 using Polly;
 using Polly.Retry;
 
@@ -82,6 +83,8 @@ public sealed class Dispatcher
         {
             var content = new DeliveryContent(delivery, integration, alerts, delivery.ResolvedAlertIds.ToHashSet(), options.ExternalUrl, options.MinGroupSize);
             var sender = senders[integration.Kind];
+            // In the trace of the producer request behind the (first) alert: the webhook's traceparent and the e-mail's carry it.
+            using var trace = TraceLink.Continue(alerts.Select(a => a.TraceId).FirstOrDefault(TraceLink.IsTraceId), "alertrouter.notify");
             try
             {
                 await pipeline.ExecuteAsync(async token =>

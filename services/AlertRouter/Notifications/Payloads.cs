@@ -67,6 +67,7 @@ public static class Payloads
         };
         if (alert.Evidence is not null) annotations["evidence"] = EvidenceSummary(alert.Evidence, k);
         if (alert.Description is not null) annotations["description"] = alert.Description;
+        if (alert.TraceId is not null) annotations["trace_id"] = alert.TraceId;
         if (alert.ClinicalSafety && alert.DecisionDueAt is { } due) annotations["decision_due_at"] = due.ToString("O", CultureInfo.InvariantCulture);
         if (alert.Decision is { } d) annotations["decision"] = $"{d.Decision} by {d.By}: {d.Rationale}";
         if (level is { } l) annotations["escalation_level"] = l.ToString(CultureInfo.InvariantCulture);
@@ -144,6 +145,7 @@ public static class Payloads
             if (a.Description is not null) body.AppendLine(CultureInfo.InvariantCulture, $"  description: {a.Description}");
             if (a.ClinicalSafety && a.DecisionDueAt is { } due) body.AppendLine(CultureInfo.InvariantCulture, $"  oversight decision due by {due:u}");
             body.AppendLine(CultureInfo.InvariantCulture, $"  occurrences: {a.Occurrences}, raised {a.RaisedAt:u}");
+            if (a.TraceId is not null) body.AppendLine(CultureInfo.InvariantCulture, $"  trace: {a.TraceId}");
             body.AppendLine(CultureInfo.InvariantCulture, $"  acknowledge / decide: {AlertUrl(externalUrl, a.Id)}").AppendLine();
         }
 

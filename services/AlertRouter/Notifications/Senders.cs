@@ -89,6 +89,9 @@ public sealed class EmailSender : IReceiverSender
         }
 
         message.Headers.Add("X-Alert-Ids", string.Join(",", c.Alerts.Select(a => a.Id)));
+        // Mail has no trace propagation of its own: the W3C header names the trace (the Dispatcher's activity), X-Trace-Ids every alert's.
+        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent }) message.Headers.Add("traceparent", traceParent);
+        if (c.Alerts.Select(a => a.TraceId).OfType<string>().Distinct().ToList() is { Count: > 0 } traces) message.Headers.Add("X-Trace-Ids", string.Join(",", traces));
         using var smtp = new SmtpClient();
         await smtp.ConnectAsync(i.SmtpHost ?? "localhost", i.SmtpPort, i.RequireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None, ct);
         if (!string.IsNullOrEmpty(i.Username))

@@ -8,6 +8,7 @@ using MassTransit;
 using Monitoring.Contracts;
 using Monitoring.DriftDetector.Findings;
 using Monitoring.DriftDetector.Storage;
+using Monitoring.ServiceDefaults;
 
 namespace Monitoring.DriftDetector.Publishing;
 
@@ -42,6 +43,14 @@ internal sealed class FindingPublisher : SubscriptionBase
         if (messages.Count == 0) return NullChangeListener.Instance;
         var published = (await operations.LoadManyAsync<PublishedMessage>(cancellationToken, messages.Select(m => m.Id!).ToArray()))
             .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        // The producer request behind each opening decision: its trace id travels with the finding to the notification.
+        var deciding = messages.Where(m => !published.Contains(m.Id!)).Select(m => m.Data switch
+        {
+            FindingOpened o => o.IngestSequence,
+            ChangeOpened c => c.IngestSequence,
+            _ => 0L,
+        }).Where(s => s > 0).Distinct().ToList();
+        var traces = deciding.Count == 0 ? [] : await services.GetRequiredService<IngestStore>().TraceIdsAsync(deciding, cancellationToken);
         foreach (var (id, data) in messages)
         {
             if (!published.Add(id!)) continue;
@@ -49,8 +58,12 @@ internal sealed class FindingPublisher : SubscriptionBase
             switch (data)
             {
                 case FindingOpened o:
-                    await bus.Publish(ToContract(o), ctx => ctx.MessageId = messageId, cancellationToken);
+                {
+                    var trace = traces.GetValueOrDefault(o.IngestSequence);
+                    using var _ = TraceLink.Continue(trace, "drift.finding.publish");
+                    await bus.Publish(ToContract(o) with { TraceId = trace }, ctx => ctx.MessageId = messageId, cancellationToken);
                     break;
+                }
                 case FindingUpdated u:
                     await bus.Publish(new DriftUpdated { FindingId = u.FindingId, Severity = u.Severity, Evidence = u.Evidence, Occurrences = u.Occurrences, UpdatedAt = u.UpdatedAt },
                         ctx => ctx.MessageId = messageId, cancellationToken);
@@ -60,8 +73,12 @@ internal sealed class FindingPublisher : SubscriptionBase
                         ctx => ctx.MessageId = messageId, cancellationToken);
                     break;
                 case ChangeOpened c:
-                    await bus.Publish(ToContract(c), ctx => ctx.MessageId = messageId, cancellationToken);
+                {
+                    var trace = traces.GetValueOrDefault(c.IngestSequence);
+                    using var _ = TraceLink.Continue(trace, "drift.finding.publish");
+                    await bus.Publish(ToContract(c) with { TraceId = trace }, ctx => ctx.MessageId = messageId, cancellationToken);
                     break;
+                }
                 case ChangeRevised c:
                     await bus.Publish(ToContract(c), ctx => ctx.MessageId = messageId, cancellationToken);
                     break;

@@ -18,6 +18,27 @@ internal sealed class IngestStore(DocumentStore store, NpgsqlDataSource dataSour
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>
+    /// The W3C trace ids the Ingest recorded (<c>correlation_id</c>) for the events at <paramref name="sequences"/>: the producer
+    /// request that delivered each one. Values that are not a trace id (a message correlation GUID of a plain AMQP producer) are left out.
+    /// </summary>
+    public async Task<Dictionary<long, string>> TraceIdsAsync(IReadOnlyCollection<long> sequences, CancellationToken ct)
+    {
+        var found = new Dictionary<long, string>();
+        if (sequences.Count == 0) return found;
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand($"select seq_id, correlation_id from \"{Schema}\".mt_events where seq_id = any(@seqs) and correlation_id is not null", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<long[]>("seqs", sequences.ToArray()));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetString(1);
+            if (Monitoring.ServiceDefaults.TraceLink.IsTraceId(id)) found[reader.GetInt64(0)] = id;
+        }
+
+        return found;
+    }
+
     /// <summary>Moves the subscription's progress row to <paramref name="sequence"/> (the detector's own checkpoint).</summary>
     public async Task SetProgressAsync(string shardName, long sequence, CancellationToken ct)
     {

@@ -116,7 +116,9 @@ public static class AlertDecisions
 
         var recovery = new AlertRecoveryObserved(resolved.FindingId, resolved.Evidence, now);
         var allRecovered = alert.FindingIds.All(id => id == resolved.FindingId || alert.RecoveredFindingIds.Contains(id));
-        if (!allRecovered || alert.AwaitingDecision)
+        // A change's incident ends with the change (ChangeResolved, when every member resolved): the members known here may
+        // be only those that arrived so far, and a later one must join an open incident, not a resolved one.
+        if (!allRecovered || alert.AwaitingDecision || alert.ChangeId is not null)
         {
             return Outcome.Ok(recovery);
         }

@@ -151,7 +151,9 @@ public class IntakeAndWebhookTests(IntakeFixture fixture) : IClassFixture<Intake
         // A redelivered resolution after that changes nothing and parks nothing.
         await Host.PublishAsync(new DriftResolved { FindingId = finding.FindingId, Evidence = Findings.Evidence(), ResolvedAt = finding.DetectedAt.AddHours(2) });
         await Host.WaitTicksAsync();
-        Assert.Equal(events.Count, (await Host.EventsAsync(alert.Id)).Count);
+        // Deliveries of the resolved notification are recorded on the stream whenever the dispatcher gets to them: not the intake's.
+        static int Intake(IReadOnlyList<object> all) => all.Count(e => e is not (NotificationSent or NotificationFailed));
+        Assert.Equal(Intake(events), Intake(await Host.EventsAsync(alert.Id)));
         Assert.Equal(0, await ParkedAsync(finding.FindingId));
     }
 

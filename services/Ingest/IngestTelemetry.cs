@@ -34,6 +34,28 @@ public static class IngestTelemetry
         "ingest_append_failures_total", "Failed appends: transient (the group commit is retried) or permanent (one item refused and sent to the error queue), by reason.",
         "class", "reason");
 
+    /// <summary>
+    /// Inferences appended, by model and site: the fleet's volume per deployment and hospital (on-call's first question when a
+    /// site goes quiet). At most <see cref="MaxVolumeSeries"/> label sets; later pairs are counted under model and site "other",
+    /// so a producer sending many distinct names cannot blow up the scrape.
+    /// </summary>
+    internal static readonly Counter InferencesStored = Metrics.CreateCounter(
+        "ingest_inferences_stored_total", "Inferences appended to the event store, by model and site (label sets capped; beyond the cap \"other\").",
+        "model", "site");
+
+    /// <summary>Cap on the (model, site) label sets of <see cref="InferencesStored"/>.</summary>
+    internal const int MaxVolumeSeries = 1000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Model, string Site), Counter.Child> VolumeChildren = new();
+
+    /// <summary><see cref="InferencesStored"/> for one model and site (or the "other" series once the cap is reached).</summary>
+    internal static Counter.Child InferencesStoredCounter(string model, string site)
+    {
+        if (VolumeChildren.TryGetValue((model, site), out var child)) return child;
+        if (VolumeChildren.Count >= MaxVolumeSeries) return VolumeChildren.GetOrAdd(("other", "other"), _ => InferencesStored.WithLabels("other", "other"));
+        return VolumeChildren.GetOrAdd((model, site), k => InferencesStored.WithLabels(k.Model, k.Site));
+    }
+
     /// <summary>Number of <see cref="AppendOutcome"/> values.</summary>
     internal const int Outcomes = 4;
 

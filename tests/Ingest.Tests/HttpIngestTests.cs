@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Monitoring.Contracts;
 using Monitoring.Ingest.Storage;
 using Monitoring.TestSupport;
@@ -186,6 +187,33 @@ public sealed class HttpIngestTests(HttpIngestFixture fixture) : IClassFixture<H
         Assert.Contains("ingest_items_rejected_total{kind=\"inference\",transport=\"http\",reason=\"privacy\"}", text);
         Assert.Contains("ingest_batch_size_bucket", text);
         Assert.Contains("ingest_append_duration_seconds_bucket", text);
+    }
+
+    [Fact]
+    public async Task GivenInferencesOfTwoSites_WhenStored_ThenTheVolumeIsCountedPerModelAndSite()
+    {
+        // The fleet dashboard's "volume by model and site": counted once stored, duplicates not again.
+        JsonObject At(string site)
+        {
+            var i = Samples.Inference();
+            i["model"] = new JsonObject { ["id"] = "volume-model", ["version"] = "1.0.0" };
+            i["site"] = site;
+            return i;
+        }
+
+        var first = At("site-vol-x");
+        using (await Host.PostAsync("/v1/inferences", Samples.Array([first, At("site-vol-x"), At("site-vol-x"), At("site-vol-y")])))
+        using (await Host.PostAsync("/v1/inferences", (JsonObject)first.DeepClone()))
+        {
+        }
+
+        var client = Host.CreateClient(null);
+        await Eventually.HoldsAsync(async () =>
+        {
+            var text = await client.GetStringAsync("/metrics");
+            return text.Contains("ingest_inferences_stored_total{model=\"volume-model\",site=\"site-vol-x\"} 3\n", StringComparison.Ordinal)
+                && text.Contains("ingest_inferences_stored_total{model=\"volume-model\",site=\"site-vol-y\"} 1\n", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "3 inferences stored for site-vol-x and 1 for site-vol-y (the repeated one not counted again)");
     }
 
     [Fact]

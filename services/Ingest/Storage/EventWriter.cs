@@ -218,9 +218,21 @@ public sealed class EventWriter(
     {
         const int outcomes = IngestTelemetry.Outcomes;
         Span<int> counts = stackalloc int[3 * outcomes];
+        Dictionary<(string, string), int>? volume = null;
         for (var i = 0; i < batch.Count; i++)
         {
             counts[(int)batch[i].Item.Kind * outcomes + (int)results[i].Outcome]++;
+            if (results[i].Outcome == AppendOutcome.Stored && batch[i].Item.Event is InferenceRecorded r)
+            {
+                volume ??= [];
+                var key = (r.Model.Id, r.Site);
+                volume[key] = volume.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        foreach (var ((model, site), n) in volume ?? [])
+        {
+            IngestTelemetry.InferencesStoredCounter(model, site).Inc(n);
         }
 
         for (var cell = 0; cell < counts.Length; cell++)

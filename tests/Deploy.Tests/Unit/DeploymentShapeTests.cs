@@ -123,6 +123,24 @@ public partial class DeploymentShapeTests
     }
 
     [Fact]
+    public async Task EveryAlertRule_FiresInItsPromtoolUnitTest_AfterItsForDuration()
+    {
+        // promtool evaluates the rules over synthetic series in simulated time: each fires after its `for:`, with the labels
+        // and text Alertmanager routes and shows, and the look-alike inputs (a working queue, 40 % rejects) do not.
+        var output = await Repo.RunAsync("promtool", ["test", "rules", "rules.test.yml"], Repo.PathOf("deploy", "prometheus"));
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+
+        // A rule added without a test of it firing fails here.
+        var rules = YamlJson.Documents(File.ReadAllText(Repo.PathOf("deploy", "prometheus", "rules.yml")))[0]["groups"]!.AsArray()
+            .SelectMany(g => g!["rules"]!.AsArray()).Select(r => (string?)r!["alert"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var tested = YamlJson.Documents(File.ReadAllText(Repo.PathOf("deploy", "prometheus", "rules.test.yml")))[0]["tests"]!.AsArray()
+            .SelectMany(t => t!["alert_rule_test"]!.AsArray())
+            .Where(c => c!["exp_alerts"]!.AsArray().Count > 0)
+            .Select(c => (string)c!["alertname"]!).ToHashSet(StringComparer.Ordinal);
+        Assert.Empty(rules.Except(tested));
+    }
+
+    [Fact]
     public void AppSettings_CarryNoListenAddress()
     {
         foreach (var file in Directory.GetFiles(Repo.PathOf("services"), "appsettings*.json", SearchOption.AllDirectories)

@@ -54,7 +54,7 @@ public static class RabbitMqTlsExtensions
             return;
         }
 
-        var ca = string.IsNullOrEmpty(o.CaFile) ? null : X509Certificate2.CreateFromPemFile(o.CaFile);
+        var ca = LoadCa(o);
         host.UseSsl(s =>
         {
             s.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -71,6 +71,50 @@ public static class RabbitMqTlsExtensions
             }
         });
     }
+
+    /// <summary>
+    /// Applies the same <see cref="RabbitMqTlsOptions"/> to a plain RabbitMQ.Client connection factory (the Ingest's HTTP
+    /// publisher connects without MassTransit): TLS 1.2/1.3, the server checked against <c>RabbitMq:CaFile</c>, the optional
+    /// client certificate (and EXTERNAL authentication with it). Nothing when <c>RabbitMq:UseTls</c> is false.
+    /// </summary>
+    /// <param name="factory">The factory whose connections must use TLS.</param>
+    /// <param name="configuration">The application's configuration.</param>
+    public static void UseMonitoringTls(this RabbitMQ.Client.ConnectionFactory factory, IConfiguration configuration)
+    {
+        var o = configuration.GetSection(RabbitMqTlsOptions.Section).Get<RabbitMqTlsOptions>() ?? new RabbitMqTlsOptions();
+        if (!o.UseTls)
+        {
+            return;
+        }
+
+        var ca = LoadCa(o);
+        factory.Ssl = new RabbitMQ.Client.SslOption
+        {
+            Enabled = true,
+            ServerName = string.IsNullOrEmpty(o.ServerName) ? factory.HostName : o.ServerName,
+            Version = SslProtocols.Tls12 | SslProtocols.Tls13,
+        };
+        if (ca is not null)
+        {
+            factory.Ssl.CertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(ca, certificate, errors);
+        }
+
+        if (!string.IsNullOrEmpty(o.ClientCertificateFile))
+        {
+            factory.Ssl.Certs = [X509Certificate2.CreateFromPemFile(o.ClientCertificateFile, o.ClientKeyFile)];
+            if (o.CertificateAsIdentity)
+            {
+                factory.AuthMechanisms = [new RabbitMQ.Client.ExternalMechanismFactory()];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The CA certificate alone: <c>CreateFromPemFile(path)</c> also wants a private key in the file, which a CA file never
+    /// has (every service with UseTls and a CaFile died at start; found by the live AMQPS test).
+    /// </summary>
+    private static X509Certificate2? LoadCa(RabbitMqTlsOptions o) =>
+        string.IsNullOrEmpty(o.CaFile) ? null : X509Certificate2.CreateFromPem(File.ReadAllText(o.CaFile));
 
     /// <summary>
     /// The broker's certificate chains to <paramref name="ca"/> (a private CA, not in the system store) and names the

@@ -59,14 +59,20 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 /// A RabbitMQ node of the suite's own: its own node name, AMQP and distribution ports, data and log folders, and no plugins
 /// (so it claims none of the shared node's management or metrics ports). Restarted with stop_app / start_app.
 /// </summary>
-internal sealed class PrivateRabbit : IAsyncDisposable
+internal sealed class PrivateRabbit(PrivateRabbit.TlsFiles? tls = null) : IAsyncDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("chaos-rmq-").FullName;
-    private readonly string node = $"chaos{Environment.ProcessId}@localhost";
+    private readonly string node = $"chaos{Environment.ProcessId}{(tls is null ? "" : "tls")}@localhost";
+
+    /// <summary>PEM files of an AMQPS listener: the broker's certificate and key, and the CA that signed it.</summary>
+    public sealed record TlsFiles(string CaFile, string CertificateFile, string KeyFile);
 
     public int Port { get; } = Ports.Free();
 
-    private Dictionary<string, string> Environment_ => new()
+    /// <summary>The AMQPS (TLS-only) listener's port, when started with <see cref="TlsFiles"/>.</summary>
+    public int TlsPort { get; } = Ports.Free();
+
+    private Dictionary<string, string> Environment_ => new Dictionary<string, string>
     {
         ["RABBITMQ_NODENAME"] = node,
         ["RABBITMQ_NODE_PORT"] = $"{Port}",
@@ -76,11 +82,21 @@ internal sealed class PrivateRabbit : IAsyncDisposable
         ["RABBITMQ_LOG_BASE"] = Path.Combine(folder, "log"),
         ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(folder, "enabled_plugins"),
         ["RABBITMQ_PID_FILE"] = Path.Combine(folder, "pid"),
-    };
+    }.Concat(tls is null ? [] : new[] { KeyValuePair.Create("RABBITMQ_CONFIG_FILE", Path.Combine(folder, "rabbitmq.conf")) }).ToDictionary();
 
     public async Task StartAsync()
     {
         File.WriteAllText(Path.Combine(folder, "enabled_plugins"), "[].");
+        // RabbitMQ's own TLS listener (the broker terminates TLS, as in production), beside the plain one the control tool's checks use.
+        if (tls is not null) File.WriteAllText(Path.Combine(folder, "rabbitmq.conf"), $"""
+            listeners.ssl.default = 127.0.0.1:{TlsPort}
+            ssl_options.cacertfile = {tls.CaFile}
+            ssl_options.certfile = {tls.CertificateFile}
+            ssl_options.keyfile = {tls.KeyFile}
+            ssl_options.verify = verify_none
+            ssl_options.fail_if_no_peer_cert = false
+
+            """);
         if (Environment.UserName == "root") Shell.Run("chown", "-R", "rabbitmq:rabbitmq", folder); // the server script runs as rabbitmq
         await Shell.RunAsync(Environment_, "rabbitmq-server", "-detached");
         await WaitRunningAsync();

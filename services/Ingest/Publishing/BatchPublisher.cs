@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Monitoring.Ingest.Validation;
+using Monitoring.ServiceDefaults;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -15,10 +16,10 @@ public sealed class BrokerUnavailableException(string message, Exception? inner 
 /// kind's exchange and waits for the broker's confirm. One message per batch makes the publish atomic: the batch
 /// is either wholly in the queue or not at all, so a 503 never leaves half a batch behind.
 /// </summary>
-public sealed class BatchPublisher(IOptions<RabbitMqOptions> options, ILogger<BatchPublisher> logger) : IAsyncDisposable
+public sealed class BatchPublisher(IOptions<RabbitMqOptions> options, IConfiguration configuration, ILogger<BatchPublisher> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly ConnectionFactory factory = new()
+    private readonly ConnectionFactory factory = Tls(configuration, new ConnectionFactory
     {
         HostName = options.Value.Host,
         Port = options.Value.Port,
@@ -28,7 +29,14 @@ public sealed class BatchPublisher(IOptions<RabbitMqOptions> options, ILogger<Ba
         ClientProvidedName = "ingest-http-publisher",
         AutomaticRecoveryEnabled = false,
         RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
-    };
+    });
+
+    /// <summary>The same AMQPS settings as the MassTransit bus (RabbitMq:UseTls, CaFile, client certificate): this connection bypasses it.</summary>
+    private static ConnectionFactory Tls(IConfiguration configuration, ConnectionFactory factory)
+    {
+        factory.UseMonitoringTls(configuration);
+        return factory;
+    }
 
     private IConnection? connection;
     private readonly System.Collections.Concurrent.ConcurrentStack<IChannel> channels = new();

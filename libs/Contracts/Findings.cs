@@ -177,10 +177,10 @@ public sealed record DriftResolved
     public required DateTimeOffset ResolvedAt { get; init; }
 }
 
-/// <summary>The system's own health conditions that need a human (e.g. detector lag, ingest stopped).</summary>
+/// <summary>The system's own health conditions that need a human (e.g. detector lag, a stopped subscription).</summary>
 public sealed record HealthConditionChanged
 {
-    /// <summary>Condition name: <c>detector-lag</c>, <c>ingest-stopped</c>, <c>subscription-stopped</c>.</summary>
+    /// <summary>Condition name; the DriftDetector publishes <c>detector-lag</c>, <c>subscription-stopped</c> and <c>policy-invalid</c>.</summary>
     public required string Condition { get; init; }
 
     /// <summary>Service that reports it.</summary>

@@ -110,8 +110,7 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
         }
 
         var config = routing.Require();
-        var clinical = AlertLabels.IsClinicalSafety(condition.Severity, null);
-        var labels = AlertLabels.ForHealth(condition, clinical);
+        var labels = HealthLabels(condition);
         var fingerprint = AlertLabels.Fingerprint(labels);
         var raised = await Conflicts.RetryAsync(async () =>
         {
@@ -128,10 +127,7 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
             }
 
             var now = time.GetUtcNow();
-            var site = string.IsNullOrEmpty(condition.Site) ? "" : $" at site {condition.Site}";
-            var events = AlertDecisions.Raise(Guid.CreateVersion7(), AlertSource.Health, labels,
-                $"{condition.Condition} reported by {condition.Service}{site}", condition.Description, condition.Severity, clinical,
-                null, condition.ObservedAt, config, now);
+            var events = RaiseHealth(Guid.CreateVersion7(), condition, config, now);
             await StartAsync(session, ((AlertRaised)events[0]).AlertId, fingerprint, labels, events, config, now, ct, []);
             return true;
         }, ct);
@@ -140,6 +136,22 @@ public sealed class AlertIntake(IDocumentStore store, RoutingConfigProvider rout
         {
             clock.Wake();
         }
+    }
+
+    /// <summary>Labels of a health condition's alert (the clinical-safety rule applied to its severity).</summary>
+    internal static Dictionary<string, string> HealthLabels(HealthConditionChanged condition) =>
+        AlertLabels.ForHealth(condition, AlertLabels.IsClinicalSafety(condition.Severity, null));
+
+    /// <summary>
+    /// The events that raise the alert of a firing health condition. Pure, so that the tests of the shipped inhibit rules raise
+    /// exactly the alerts this intake raises.
+    /// </summary>
+    internal static IReadOnlyList<object> RaiseHealth(Guid alertId, HealthConditionChanged condition, RoutingConfig config, DateTimeOffset now)
+    {
+        var site = string.IsNullOrEmpty(condition.Site) ? "" : $" at site {condition.Site}";
+        return AlertDecisions.Raise(alertId, AlertSource.Health, HealthLabels(condition),
+            $"{condition.Condition} reported by {condition.Service}{site}", condition.Description, condition.Severity,
+            AlertLabels.IsClinicalSafety(condition.Severity, null), null, condition.ObservedAt, config, now);
     }
 
     /// <summary>Starts an alert stream with its de-duplication index, links (finding ids, change key) and notification groups.</summary>

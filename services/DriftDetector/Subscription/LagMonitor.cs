@@ -9,8 +9,9 @@ namespace Monitoring.DriftDetector.Subscription;
 
 /// <summary>
 /// Measures the subscription lag (events in the Ingest store not yet applied) and publishes <see cref="HealthConditionChanged"/>
-/// for <c>detector-lag</c> (lag above the configured bound) and <c>subscription-stopped</c> (the pipeline is down: critical when a
-/// data error stops it for good, a warning while the <see cref="SubscriptionSupervisor"/> restarts it), on each change of state only.
+/// (built by <see cref="HealthConditions"/>) for <c>detector-lag</c> (lag above the configured bound), <c>subscription-stopped</c>
+/// (the pipeline is down: critical when a data error stops it for good, a warning while the <see cref="SubscriptionSupervisor"/>
+/// restarts it) and <c>policy-invalid</c>, on each change of state only.
 /// </summary>
 internal sealed class LagMonitor(
     IngestStore ingest, DetectorRunner runner, DetectorPipeline pipeline, Policies.PolicyRegistry registry, DriftMetrics metrics, DriftDetectorOptions options,
@@ -48,10 +49,7 @@ internal sealed class LagMonitor(
             // A data error needs a person (critical: pages); anything else is being restarted by the supervisor (warning), and the
             // condition resolves by itself when the subscription runs again.
             var person = SubscriptionSupervisor.NeedsPerson(pipeline, runner);
-            await PublishAsync("subscription-stopped", stopped, person ? Severity.Critical : Severity.Warning,
-                stopped
-                    ? $"The DriftDetector's subscription stopped: {problem}" + (person ? " (a data error: it is not restarted automatically)" : " (restarting automatically with backoff)")
-                    : "The DriftDetector's subscription runs again.", ct);
+            await PublishAsync(HealthConditions.SubscriptionStoppedChanged(problem, person, time.GetUtcNow()), ct);
             stoppedFiring = stopped; // only once published: a broker outage must not lose the change
         }
 
@@ -59,10 +57,7 @@ internal sealed class LagMonitor(
         var invalid = string.Join("; ", registry.Invalid.Select(i => $"{Path.GetFileName(i.PolicyFile)}: {string.Join(", ", i.Errors.Take(5))}"));
         if (invalid != policyProblems)
         {
-            await PublishAsync("policy-invalid", invalid.Length > 0, registry.AnyUnmonitored ? Severity.Critical : Severity.Warning,
-                invalid.Length > 0
-                    ? $"Policy file(s) refused ({(registry.AnyUnmonitored ? "a deployment without a recorded policy is NOT monitored" : "their deployments keep their last recorded policy")}): {invalid}"
-                    : "Every policy file is valid again.", ct);
+            await PublishAsync(HealthConditions.PolicyInvalidChanged(invalid, registry.AnyUnmonitored, time.GetUtcNow()), ct);
             policyProblems = invalid;
         }
 
@@ -74,8 +69,7 @@ internal sealed class LagMonitor(
         var lagging = lag > options.LagAlertEvents;
         if (lagging != lagFiring)
         {
-            await PublishAsync("detector-lag", lagging, Severity.Warning,
-                lagging ? $"The DriftDetector is {lag} events behind the Ingest store (bound {options.LagAlertEvents})." : $"The DriftDetector caught up ({lag} events behind).", ct);
+            await PublishAsync(HealthConditions.DetectorLagChanged(lagging, lag, options.LagAlertEvents, time.GetUtcNow()), ct);
             lagFiring = lagging;
         }
     }
@@ -106,12 +100,10 @@ internal sealed class LagMonitor(
         return value is null or DBNull ? 0 : Math.Max(0, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private async Task PublishAsync(string condition, bool firing, Severity severity, string description, CancellationToken ct)
+    private async Task PublishAsync(HealthConditionChanged condition, CancellationToken ct)
     {
-        logger.Log(firing ? LogLevel.Warning : LogLevel.Information, "Health condition {Condition} firing={Firing}: {Description}", condition, firing, description);
-        await services.GetRequiredService<IBus>().Publish(new HealthConditionChanged
-        {
-            Condition = condition, Service = "drift-detector", Firing = firing, Severity = severity, Description = description, ObservedAt = time.GetUtcNow(),
-        }, ct);
+        logger.Log(condition.Firing ? LogLevel.Warning : LogLevel.Information, "Health condition {Condition} firing={Firing}: {Description}",
+            condition.Condition, condition.Firing, condition.Description);
+        await services.GetRequiredService<IBus>().Publish(condition, ct);
     }
 }

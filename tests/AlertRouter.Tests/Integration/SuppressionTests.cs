@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Monitoring.AlertRouter.Alerts;
 using Monitoring.AlertRouter.Tests.Support;
 using Monitoring.Contracts;
+using DetectorHealth = Monitoring.DriftDetector.Subscription.HealthConditions;
 
 namespace Monitoring.AlertRouter.Tests.Integration;
 
@@ -22,9 +23,10 @@ public sealed class SuppressionFixture : IAsyncLifetime
               group_interval: 1m
               repeat_interval: 4h
             inhibit_rules:
-              - source_matchers: ['condition="ingest-stopped"']
-                target_matchers: ['source="finding"']
-                equal: [site]
+              # The rule both shipped routing files hold (deploy/alerting).
+              - source_matchers: ['condition="subscription-stopped"']
+                target_matchers: ['condition="detector-lag"']
+                equal: [service]
             receivers:
               - name: team
                 webhook_configs: [{ url: "{{Listener.Url("/team")}}" }]
@@ -51,26 +53,26 @@ public class SuppressionTests(SuppressionFixture fixture) : IClassFixture<Suppre
         return await Host.AlertAsync(a => a.FindingIds.Contains(finding.FindingId), "the alert is raised");
     }
 
+    /// <summary>The DriftDetector's own messages (<c>HealthConditions</c>, compiled into this project), as its LagMonitor publishes them.</summary>
     [Fact]
-    public async Task GivenASiteWideIngestOutage_ThenThatSitesDriftAlertsAreInhibitedUntilItClears()
+    public async Task GivenTheDetectorsSubscriptionStopped_ThenItsLagAlertIsInhibitedUntilTheSubscriptionRunsAgain()
     {
-        await Host.PublishAsync(Findings.Health("ingest-stopped", "site-x", firing: true));
-        var outage = await Host.AlertAsync(a => a.Source == AlertSource.Health && a.Site == "site-x", "the outage alert is raised");
-        Assert.Equal("ingest-stopped", outage.Labels["condition"]);
-        await Eventually.HoldsAsync(() => Task.FromResult(NotificationsFor(outage.Id) == 1), TimeSpan.FromSeconds(30), "the outage itself is notified");
+        const string problem = "the subscription is not running (start failed: connection refused)";
+        await Host.PublishAsync(DetectorHealth.SubscriptionStoppedChanged(problem, needsPerson: false, Findings.Epoch));
+        var stopped = await Host.AlertAsync(a => a.Source == AlertSource.Health && a.Labels["condition"] == DetectorHealth.SubscriptionStopped, "the stopped subscription is raised");
+        await Eventually.HoldsAsync(() => Task.FromResult(NotificationsFor(stopped.Id) == 1), TimeSpan.FromSeconds(30), "the stopped subscription itself is notified");
 
-        var atX = await RaiseAsync(Findings.Detected("inhibit", site: "site-x"));
-        var atY = await RaiseAsync(Findings.Detected("inhibit", site: "site-y"));
-        await Eventually.HoldsAsync(() => Task.FromResult(NotificationsFor(atY.Id) == 1), TimeSpan.FromSeconds(30), "the other site's drift is notified");
-        await Eventually.HoldsAsync(async () => (await Host.EventsAsync(atX.Id)).OfType<NotificationSuppressed>().Any(), TimeSpan.FromSeconds(30), "the inhibition is recorded");
-        Assert.Equal(0, NotificationsFor(atX.Id));
-        Assert.Equal(outage.Id, (await Host.EventsAsync(atX.Id)).OfType<NotificationSuppressed>().Single().InhibitedBy);
+        await Host.PublishAsync(DetectorHealth.DetectorLagChanged(lagging: true, lag: 250_000, bound: 100_000, Findings.Epoch.AddMinutes(5)));
+        var lag = await Host.AlertAsync(a => a.Source == AlertSource.Health && a.Labels["condition"] == DetectorHealth.DetectorLag, "the lag is raised");
+        await Eventually.HoldsAsync(async () => (await Host.EventsAsync(lag.Id)).OfType<NotificationSuppressed>().Any(), TimeSpan.FromSeconds(30), "the inhibition is recorded");
+        Assert.Equal(0, NotificationsFor(lag.Id));
+        Assert.Equal(stopped.Id, (await Host.EventsAsync(lag.Id)).OfType<NotificationSuppressed>().Single().InhibitedBy);
 
-        await Host.PublishAsync(Findings.Health("ingest-stopped", "site-x", firing: false));
-        await Host.AlertAsync(a => a.Id == outage.Id && a.Status == AlertStatus.Resolved, "the outage resolves when the condition clears");
+        await Host.PublishAsync(DetectorHealth.SubscriptionStoppedChanged(null, needsPerson: false, Findings.Epoch.AddMinutes(30)));
+        await Host.AlertAsync(a => a.Id == stopped.Id && a.Status == AlertStatus.Resolved, "the stopped subscription resolves when it runs again");
         await Host.AdvanceAsync(TimeSpan.FromMinutes(1));
 
-        await Eventually.HoldsAsync(() => Task.FromResult(NotificationsFor(atX.Id) == 1), TimeSpan.FromSeconds(30), "the drift alert is notified once the outage is over");
+        await Eventually.HoldsAsync(() => Task.FromResult(NotificationsFor(lag.Id) == 1), TimeSpan.FromSeconds(30), "the lag is notified once its cause is over");
     }
 
     [Fact]

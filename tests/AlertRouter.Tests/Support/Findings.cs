@@ -68,15 +68,4 @@ public static class Findings
             DetectedAt = Epoch,
         };
     }
-
-    public static HealthConditionChanged Health(string condition, string? site, bool firing, Severity severity = Severity.Error) => new()
-    {
-        Condition = condition,
-        Service = "ingest",
-        Site = site,
-        Firing = firing,
-        Severity = severity,
-        Description = $"{condition} at {site}",
-        ObservedAt = firing ? Epoch : Epoch.AddMinutes(30),
-    };
 }

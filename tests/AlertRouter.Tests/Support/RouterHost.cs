@@ -29,10 +29,13 @@ public sealed class RouterHost : IAsyncDisposable
     };
 
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? configureServices;
     private WebApplicationFactory<Program> factory;
 
-    private RouterHost(string schema, string vhost, string routingFile, FakeTimeProvider clock, Dictionary<string, string?> settings)
+    private RouterHost(string schema, string vhost, string routingFile, FakeTimeProvider clock, Dictionary<string, string?> settings,
+        Action<IServiceCollection>? configureServices)
     {
+        this.configureServices = configureServices;
         Schema = schema;
         VirtualHost = vhost;
         RoutingFile = routingFile;
@@ -55,7 +58,9 @@ public sealed class RouterHost : IAsyncDisposable
 
     public AlertClock Worker => Services.GetRequiredService<AlertClock>();
 
-    public static async Task<RouterHost> StartAsync(string prefix, string yaml, IDictionary<string, string?>? overrides = null)
+    /// <summary>Starts a router; <paramref name="configureServices"/> replaces services after the app's own registration.</summary>
+    public static async Task<RouterHost> StartAsync(string prefix, string yaml, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var schema = TestInfrastructure.UniqueName(prefix);
         var vhost = await TestInfrastructure.CreateVirtualHostAsync(prefix);
@@ -94,7 +99,7 @@ public sealed class RouterHost : IAsyncDisposable
             settings[k] = v;
         }
 
-        var host = new RouterHost(schema, vhost, file, new FakeTimeProvider(Findings.Epoch.AddHours(1)), settings);
+        var host = new RouterHost(schema, vhost, file, new FakeTimeProvider(Findings.Epoch.AddHours(1)), settings, configureServices);
         _ = host.Services; // start
         await host.WaitTicksAsync();
         return host;
@@ -108,7 +113,11 @@ public sealed class RouterHost : IAsyncDisposable
             b.UseSetting(k, v);
         }
 
-        b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
+        b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(Clock);
+            configureServices?.Invoke(s);
+        });
     });
 
     /// <summary>Stops this instance (consumers, clock) and starts a fresh one on the same schema, queue and clock.</summary>

@@ -38,7 +38,7 @@ public class RoutingConfigParserTests
     }
 
     /// <summary>The names the production overlay supplies (deploy/k8s/base/alert-router.yaml); nothing else answers.</summary>
-    private static readonly Dictionary<string, string> ProductionSecrets = new()
+    internal static readonly Dictionary<string, string> ProductionSecrets = new()
     {
         ["MLOPS_CHAT_WEBHOOK_URL"] = "https://chat.example.org/hook",
         ["PAGERDUTY_MLOPS_ROUTING_KEY"] = "key-mlops",

@@ -33,9 +33,9 @@ internal sealed class CoreHarness
     public static LoadedPolicy LoadTestPolicy(string file = "policies/test-policy.yaml") =>
         PolicyLoader.Load(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, file)), file);
 
-    public static PolicyHistory TestPolicy(Action<MonitoringPolicy>? change = null)
+    public static PolicyHistory TestPolicy(Action<MonitoringPolicy>? change = null, string file = "policies/test-policy.yaml")
     {
-        var loaded = LoadTestPolicy();
+        var loaded = LoadTestPolicy(file);
         change?.Invoke(loaded.Policy);
         return new PolicyHistory([new PolicyVersion(loaded.Policy.Deployment.Key, 1, 0, loaded.Policy, loaded.Profile, loaded.Hash)]);
     }

@@ -48,6 +48,9 @@ public sealed class SyntheticStream(int seed, InjectedChange change = InjectedCh
     /// <summary>Inference index at which the change ends (the stream returns to the reference distribution).</summary>
     public int ChangeUntil { get; init; } = int.MaxValue;
 
+    /// <summary>Which inference indices carry the change, when set (instead of [changeAt, <see cref="ChangeUntil"/>)): a change that comes and goes.</summary>
+    public Func<int, bool>? ChangedAt { get; init; }
+
     /// <summary>Prefix of the inference ids (distinct streams per test).</summary>
     public string IdPrefix { get; init; } = "inf";
 
@@ -92,7 +95,7 @@ public sealed class SyntheticStream(int seed, InjectedChange change = InjectedCh
 
     private (InferenceRecorded, bool) Inference(Random rng, int i)
     {
-        var changed = i >= changeAt && i < ChangeUntil;
+        var changed = ChangedAt?.Invoke(i) ?? (i >= changeAt && i < ChangeUntil);
         var u = rng.NextDouble();
         var site = u < 0.50 ? "A" : u < 0.85 ? "B" : "C";
         var sex = rng.NextDouble() < 0.5 ? "M" : "F";

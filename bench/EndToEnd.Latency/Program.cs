@@ -8,8 +8,9 @@
 //       [--warmup 30] [--warmup-probes 2] [--window 200] [--days 30] [--volume 10] [--timeout 120] [--label name]
 //
 // Soak mode (issue 15): --soak-minutes N holds the background rate for N minutes, one probe every --probe-every seconds
-// (default 20), sampling each process's resident memory (VmRSS) every 2 s; the report adds RSS over time, its slope
-// (least squares over the loaded period after the warm-up, MB per 10 min) and the detector lag's slope. The 30-minute soak:
+// (default 20), sampling each process's resident memory (VmRSS) and its .NET memory (heap and live set after the last
+// gen2 collection, GC-committed memory, from its /metrics) every 2 s; the report adds RSS over time, the slopes (least
+// squares over the loaded period after the warm-up, MB per 10 min) of each, and the detector lag's slope. The 30-minute soak:
 //   dotnet run -c Release --project bench/EndToEnd.Latency -- --rate 5000 --soak-minutes 30 --days 120 --volume 20 --label soak-30m
 // (enough pre-generated traffic for 30 min at 5,000 events/s; the report says if it ran out).
 //
@@ -272,6 +273,52 @@ if (soakMinutes > 0 && loaded.Count >= 3)
         md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {points[0].Item2:F0} MB | {points[^1].Item2:F0} MB | {points.Max(p => p.Item2):F0} MB | {rssSlopes[name]:+0.0;-0.0;0.0} |");
     }
 
+    // Which memory grows: the live set after gen2 growing is a leak; RSS and GC-committed memory growing with it flat is
+    // the GC sizing its heaps and budgets (server GC / DATAS), and settles.
+    md.AppendLine();
+    md.AppendLine("Managed memory of the same processes (their /metrics: System.Runtime meter and GcTelemetry), sampled with the RSS: heap and live set on exit from the last gen2 collection, memory committed by the GC, and gen2 collections and GC pause time during the soak:");
+    md.AppendLine();
+    md.AppendLine("| process | GC | live after gen2: start → end | slope | heap after gen2: start → end | slope | GC committed: start → end | slope | gen2 GCs | GC pause |");
+    md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var name in loaded[0].RssMb.Keys)
+    {
+        // Only samples after the first gen2 of the soak: before it, "after the last gen2" describes start-up.
+        var withGc = loaded.Where(x => x.Runtime.TryGetValue(name, out var r) && r.Gen2 > 0).Select(x => (T: Minutes(x), R: x.Runtime[name])).ToList();
+        if (withGc.Count < 3)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | | no gen2 collection sampled | | | | | | | |");
+            continue;
+        }
+
+        var firstGen2 = withGc[0].R.Gen2;
+        var settled = withGc.Where(x => x.R.Gen2 > firstGen2).ToList() is { Count: >= 3 } after ? after : withGc;
+        string Cell(Func<RuntimeReading, double> f, string key)
+        {
+            var slope = Slope(settled.Select(x => (x.T, f(x.R))).ToList()) * 10;
+            rssSlopes[$"{name}-{key}"] = slope;
+            return string.Create(CultureInfo.InvariantCulture, $"{f(settled[0].R):F0} → {f(settled[^1].R):F0} MB | {slope:+0.0;-0.0;0.0}");
+        }
+
+        var (a, b) = (withGc[0].R, withGc[^1].R);
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| {name} | {(b.ServerGc ? "server" : "workstation")} | {Cell(r => r.LiveAfterGen2Mb, "live-after-gen2")} | {Cell(r => r.HeapAfterGen2Mb, "heap-after-gen2")} | {Cell(r => r.CommittedMb, "gc-committed")} | {b.Gen2 - a.Gen2:F0} | {b.PauseSeconds - a.PauseSeconds:F1} s |");
+    }
+
+    md.AppendLine();
+    md.AppendLine("Slopes in MB per 10 min, least squares from the second gen2 collection of the soak to its end.");
+
+    var queued = loaded.Where(x => x.IngestReady >= 0).ToList();
+    if (queued.Count >= 3)
+    {
+        var readySlope = Slope(queued.Select(x => (Minutes(x), x.IngestReady)).ToList()) * 10;
+        var unackedSlope = Slope(queued.Select(x => (Minutes(x), x.IngestUnacked)).ToList()) * 10;
+        rssSlopes["ingest-queue-ready"] = readySlope;
+        rssSlopes["ingest-queue-unacked"] = unackedSlope;
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Ingest queues (RabbitMQ management API, the three ingest queues): waiting (ready) {queued[0].IngestReady:F0} at the start, {queued[^1].IngestReady:F0} at the end, max {queued.Max(x => x.IngestReady):F0}, slope {readySlope:+0;-0;0} messages per 10 min; delivered to the Ingest and not yet acknowledged (held in its memory) {queued[0].IngestUnacked:F0} → {queued[^1].IngestUnacked:F0}, max {queued.Max(x => x.IngestUnacked):F0}, mean {queued.Average(x => x.IngestUnacked):F0}.");
+    }
+
     var lagSlope = Slope(loaded.Select(x => (Minutes(x), x.DetectorLag)).ToList()) * 10;
     md.AppendLine();
     md.AppendLine(CultureInfo.InvariantCulture, $"Detector lag slope: {lagSlope:+0;-0;0} events per 10 min (a growing queue reads clearly positive). p95 under load / idle p95 is the ratio above; the bar is 1.5.");
@@ -288,7 +335,7 @@ await File.WriteAllTextAsync(Path.Combine(outDir, $"{label}.json"), JsonSerializ
 {
     label, rate, window, warmup, summary, storeRate, detectorRate, detectorLagEnd = loadEnd.DetectorLag, maxLag, probes = results,
     rssSlopes,
-    samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag, s.RssMb }),
+    samples = samples.Select(s => new { t = s.At / (double)Stopwatch.Frequency, s.StoreHead, s.DetectorProcessed, s.DetectorLag, s.RssMb, s.Runtime, s.IngestReady, s.IngestUnacked }),
 }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Logs of this run: {stack.LogDirectory}");
 return 0;
@@ -320,57 +367,4 @@ internal sealed record ProbeResult(string Phase, int Index, string Signal, strin
     public DateTimeOffset? StoredAt { get; set; }
     public DateTimeOffset? FindingAt { get; set; }
     public DateTimeOffset? AlertAt { get; set; }
-}
-
-internal sealed record Sample(
-    string Name, long At, long StoreHead, double DetectorProcessed, double DetectorLag, Dictionary<string, double> Cpu,
-    Dictionary<int, double> Postgres, Dictionary<int, double> RabbitMq, double MachineBusy, Dictionary<string, double> RssMb);
-
-/// <summary>Reads the store's head, the detector's counters (its /metrics) and CPU time of every component.</summary>
-internal sealed class Sampler(Stack stack)
-{
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
-    public Sample Take(string name)
-    {
-        long head = 0;
-        try
-        {
-            using var conn = new NpgsqlConnection(Stack.PostgresConnection);
-            conn.Open();
-            using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from \"{stack.IngestSchema}\".mt_events", conn);
-            head = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-        catch (PostgresException)
-        {
-        }
-
-        double processed = 0, lag = 0;
-        try
-        {
-            var text = http.GetStringAsync($"{stack.DetectorUrl}/metrics").GetAwaiter().GetResult();
-            processed = Metric(text, "drift_events_processed_total");
-            lag = Metric(text, "drift_subscription_lag_events");
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-        }
-
-        var cpu = stack.Children.ToDictionary(c => c.Name, c => c.CpuSeconds());
-        var rss = stack.Children.ToDictionary(c => c.Name, c => ProcStat.RssMegabytes(c.Pid));
-        return new Sample(name, Stopwatch.GetTimestamp(), head, processed, lag, cpu, ProcStat.CpuSecondsOf("postgres"), ProcStat.CpuSecondsOf("beam.smp"), ProcStat.Machine().Busy, rss);
-    }
-
-    private static double Metric(string text, string name)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
-            {
-                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
-    }
 }

@@ -14,6 +14,7 @@ namespace Monitoring.EndToEnd.Latency;
 internal sealed class Stack : IAsyncDisposable
 {
     private readonly List<ChildProcess> children = [];
+    private readonly Dictionary<string, string> urls = [];
     private readonly string root;
     private readonly string logs;
 
@@ -37,6 +38,9 @@ internal sealed class Stack : IAsyncDisposable
     public string RouterUrl { get; }
     public string LogDirectory => logs;
     public IReadOnlyList<ChildProcess> Children => children;
+
+    /// <summary>Base address of each started service, by name (for its /metrics).</summary>
+    public IReadOnlyDictionary<string, string> Urls => urls;
 
     public static string PostgresConnection => TestInfrastructure.PostgresConnectionString;
 
@@ -79,6 +83,7 @@ internal sealed class Stack : IAsyncDisposable
         // Command-line --urls wins over every appsettings file (the Development files pin the demo's ports).
         var child = ChildProcess.Start(name, folder, ["dotnet", dll, "--urls", url], env, Path.Combine(logs, $"{name}.log"));
         children.Add(child);
+        urls[name] = url;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromMinutes(2))

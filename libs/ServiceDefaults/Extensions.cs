@@ -55,13 +55,15 @@ public static class Extensions
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddMeter(sources));
+                .AddMeter(sources)
+                .AddMeter(GcTelemetry.MeterName));
         if (exporting)
         {
             otel.UseOtlpExporter();
         }
 
         StartMeterAdapter();
+        GcTelemetry.Start();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);

@@ -60,6 +60,7 @@ public class AlertFoldEdgeTests
         Assert.Empty(alert.FindingIds);
         Assert.Empty(alert.Members);
         Assert.Equal(Severity.Warning, alert.Severity);
+        Assert.Equal(("warning", "false"), (alert.Labels["severity"], alert.Labels["clinical_safety"])); // what routes match on
     }
 
     [Fact]

@@ -140,6 +140,7 @@ public class IncidentDecisionsEdgeTests
         Assert.Equal((Severity.Error, "calmer", 2462L, newer), (incident.Severity, incident.Summary, incident.AffectedEvents!.Value, incident.LastSourceTime));
         Assert.Equal(Findings.Epoch.AddDays(-1), incident.EstimatedStart);
         Assert.Equal("SIEMENS", incident.RootScope["manufacturer"]);
+        Assert.Equal(("error", "false"), (incident.Labels["severity"], incident.Labels["clinical_safety"])); // what routes match on
 
         // A late copy of the change message with a revised start: shown, but the source time does not move back.
         var revised = change with { Summary = "revised", EstimatedStart = Findings.Epoch.AddDays(-2) };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the pure cores with Stryker.NET (pinned in .config/dotnet-tools.json), one file set at a
 # time, each against the test project that tests it, then a per-file score table spliced into docs/quality.md.
-# Not run by .ci/run: it builds and tests once per mutant (minutes to hours per set on two cores).
+# Not run by .ci/run: it builds and tests once per mutant (minutes to hours per set on two cores). Run one set at a
+# time: two Stryker runs building the shared test-support projects at once break each other's initial build.
 #
 #   bash scripts/mutation.sh                     # every set
 #   bash scripts/mutation.sh statistics          # one or more of: statistics detector alerts ingest
@@ -27,7 +28,7 @@ declare -A mutate=( [statistics]='**/*.cs' [detector]='**/Detection/**/*.cs'
 declare -A filter=( [statistics]=''
                     [detector]='FullyQualifiedName!~.Integration.'
                     [alerts]='FullyQualifiedName~.Unit.'
-                    [ingest]='FullyQualifiedName~Validation|FullyQualifiedName~PrivacyGuard|FullyQualifiedName~Pseudonym' )
+                    [ingest]='FullyQualifiedName~.Unit.|FullyQualifiedName~Validation|FullyQualifiedName~PrivacyGuard|FullyQualifiedName~Pseudonym' )
 order=(statistics detector alerts ingest)
 chosen=("$@"); [ ${#chosen[@]} -eq 0 ] && chosen=("${order[@]}")
 
@@ -40,8 +41,10 @@ for set in "${chosen[@]}"; do
   rm -rf "$out/$set"; mkdir -p "$out/$set"
   echo "== $set: ${project[$set]} with ${tests[$set]} (${filter[$set]:-all tests})"
   start=$(date +%s)
-  (cd "${tests[$set]}" && dotnet stryker "${args[@]}") | tee "$out/$set/stryker.log" | grep -E "Killed|Survived|score|Timeout|error" || true
+  # A failed Stryker run (e.g. its initial build) stops the script: pipefail passes its status through tee and grep.
+  (cd "${tests[$set]}" && dotnet stryker "${args[@]}") 2>&1 | tee "$out/$set/stryker.log" | { grep -E "Killed|Survived|score|Timeout|error" || true; }
   echo "$(( $(date +%s) - start ))" > "$out/$set/seconds"
+  echo "MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$out/$set/command"
 done
 
 python3 scripts/mutation_table.py "$out" docs/quality.md

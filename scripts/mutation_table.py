@@ -3,7 +3,8 @@
 table and splices it into docs/quality.md between the 'mutation-table' markers.
 
 Score = detected / (detected + undetected), Stryker's own definition: detected = Killed + Timeout,
-undetected = Survived + NoCoverage; CompileError and Ignored mutants are not counted."""
+undetected = Survived + NoCoverage; CompileError and Ignored mutants are not counted. Files without a counted mutant (outside the set's --mutate globs,
+which Stryker still lists) are left out of the table."""
 import json, os, sys, glob
 
 out_dir, doc = sys.argv[1], sys.argv[2]
@@ -25,8 +26,8 @@ def score(c):
     return (100.0 * detected / total if total else 100.0), detected, total
 
 
-rows = ["| set | file | mutants | killed | survived | no coverage | score |", "|---|---|---:|---:|---:|---:|---:|"]
-summary = ["| set | mutants | score | run time |", "|---|---:|---:|---:|"]
+rows = ["| set | file | mutants | detected | survived | no coverage | score |", "|---|---|---:|---:|---:|---:|---:|"]
+summary = ["| set | mutants | detected | survived | no coverage | score | run time | command |", "|---|---:|---:|---:|---:|---:|---:|---|"]
 for s in order:
     reports = glob.glob(os.path.join(out_dir, s, "**", "mutation-report.json"), recursive=True)
     if not reports:
@@ -35,15 +36,20 @@ for s in order:
     total_c = {"Killed": 0, "Timeout": 0, "Survived": 0, "NoCoverage": 0}
     for path in sorted(report["files"]):
         c = counts(report["files"][path]["mutants"])
+        if sum(c.values()) == 0:
+            # Outside the set's --mutate globs (Stryker lists every file of the project), or nothing to mutate.
+            continue
         for k in total_c:
             total_c[k] += c[k]
         pct, detected, total = score(c)
         name = path.replace(os.path.abspath("."), "").lstrip("/")
         rows.append(f"| {s} | `{name}` | {total} | {detected} | {c['Survived']} | {c['NoCoverage']} | {pct:.1f} % |")
-    pct, _, total = score(total_c)
+    pct, detected, total = score(total_c)
     seconds_file = os.path.join(out_dir, s, "seconds")
     took = f"{int(open(seconds_file).read()) // 60} min" if os.path.exists(seconds_file) else "?"
-    summary.append(f"| {s} | {total} | **{pct:.1f} %** | {took} |")
+    command_file = os.path.join(out_dir, s, "command")
+    command = open(command_file).read().strip() if os.path.exists(command_file) else f"bash scripts/mutation.sh {s}"
+    summary.append(f"| {s} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | `{command}` |")
 
 table = "\n".join(summary) + "\n\n" + "\n".join(rows)
 text = open(doc).read() if os.path.exists(doc) else f"# Quality\n\n{begin}\n{end}\n"

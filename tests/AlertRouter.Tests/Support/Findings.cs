@@ -68,4 +68,19 @@ public static class Findings
             DetectedAt = Epoch,
         };
     }
+
+    /// <summary>
+    /// A synthetic health condition for the decision logic's unit tests (any condition, service and site). The conditions the
+    /// services really publish are built by the detector's own HealthConditions (ShippedInhibitRulesTests, SuppressionTests).
+    /// </summary>
+    public static HealthConditionChanged Health(string condition, string? site, bool firing, Severity severity = Severity.Error) => new()
+    {
+        Condition = condition,
+        Service = "ingest",
+        Site = site,
+        Firing = firing,
+        Severity = severity,
+        Description = $"{condition} at {site}",
+        ObservedAt = firing ? Epoch : Epoch.AddMinutes(30),
+    };
 }

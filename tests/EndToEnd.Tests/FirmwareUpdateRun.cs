@@ -12,7 +12,8 @@ using Npgsql;
 namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>A finding or change opening as the detector stored it, with the Ingest event that decided it.</summary>
-internal sealed record Opening(string Id, string Type, string? ChangeId, long IngestSequence);
+/// <remarks><paramref name="Scope"/>: the finding's scope key (<c>site=site-b&amp;manufacturer=SIEMENS</c>); a change's root scope when it opened.</remarks>
+internal sealed record Opening(string Id, string Type, string? ChangeId, long IngestSequence, string Scope);
 
 /// <summary>An alert as the AlertRouter stored it.</summary>
 internal sealed record RouterAlert(Guid Id, string Source, string? ChangeId, string? TraceId, IReadOnlyList<string> FindingIds, IReadOnlyDictionary<string, string> Labels);
@@ -122,10 +123,10 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
     {
         var list = new List<Opening>();
         await using var cmd = new NpgsqlCommand(
-            $"select data->>'{idField}', data->>'ChangeId', (data->>'IngestSequence')::bigint from {stack!.DriftSchema}.mt_events where type = @type order by seq_id", db);
+            $"select data->>'{idField}', data->>'ChangeId', (data->>'IngestSequence')::bigint, coalesce(data->>'Scope', data->>'RootScope', '') from {stack!.DriftSchema}.mt_events where type = @type order by seq_id", db);
         cmd.Parameters.AddWithValue("type", type);
         await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) list.Add(new Opening(r.GetString(0), type, r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2)));
+        while (await r.ReadAsync()) list.Add(new Opening(r.GetString(0), type, r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3)));
         return list;
     }
 

@@ -37,7 +37,6 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
     internal long Stored { get; private set; }
     internal IReadOnlyList<Opening> Findings { get; private set; } = [];
     internal IReadOnlyList<Opening> Changes { get; private set; } = [];
-    internal IReadOnlyDictionary<string, (int Count, string Root)> ChangeRoots { get; private set; } = new Dictionary<string, (int, string)>();
     internal IReadOnlyList<RouterAlert> Alerts { get; private set; } = [];
     internal IReadOnlyDictionary<string, Guid> FindingLinks { get; private set; } = new Dictionary<string, Guid>();
     internal IReadOnlyDictionary<long, (string StreamId, string? TraceId)> DecidingEvents { get; private set; } = new Dictionary<long, (string, string?)>();
@@ -90,7 +89,6 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
 
         Alerts = await AlertsAsync(db);
         FindingLinks = await LinksAsync(db);
-        ChangeRoots = await ChangeRootsAsync(db);
         DecidingEvents = await DecidingEventsAsync(db, Findings.Concat(Changes).Select(o => o.IngestSequence).Distinct().ToArray());
         Webhooks = inbox.Deliveries;
         Emails = smtp.Messages();
@@ -128,21 +126,6 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) list.Add(new Opening(r.GetString(0), type, r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3)));
         return list;
-    }
-
-    private async Task<IReadOnlyDictionary<string, (int, string)>> ChangeRootsAsync(NpgsqlConnection db)
-    {
-        var roots = new Dictionary<string, (int, string)>();
-        await using var cmd = new NpgsqlCommand(
-            $"select data->>'ChangeId', data->>'RootScope' from {stack!.DriftSchema}.mt_events where type in ('change_opened', 'change_revised') order by seq_id", db);
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync())
-        {
-            var id = r.GetString(0);
-            roots[id] = (roots.GetValueOrDefault(id).Item1 + 1, r.GetString(1));
-        }
-
-        return roots;
     }
 
     private async Task<IReadOnlyList<RouterAlert>> AlertsAsync(NpgsqlConnection db)

@@ -7,7 +7,11 @@
 #   bash scripts/mutation.sh                     # every set
 #   bash scripts/mutation.sh statistics          # one or more of: statistics detector alerts ingest
 #   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh ingest
+#   MUTATION_FILES='**/Cusum.cs **/Adwin.cs' bash scripts/mutation.sh statistics   # rerun some files of a set
 #
+# A rerun of some files (after tests were added for their survivors) writes a partial report beside the full one;
+# the table takes each file from the newest report that mutated it, so a file's row always comes from one whole run
+# of that file against every test of the set's filter.
 # Reports land in .local/mutation/<set>/reports/mutation-report.{json,html} (git-ignored); the table in
 # docs/quality.md is rebuilt from every report present, so a set not rerun keeps its last row.
 set -euo pipefail
@@ -35,16 +39,22 @@ chosen=("$@"); [ ${#chosen[@]} -eq 0 ] && chosen=("${order[@]}")
 for set in "${chosen[@]}"; do
   [ -n "${project[$set]:-}" ] || { echo "unknown set '$set' (one of: ${order[*]})" >&2; exit 2; }
   args=(--project "$(basename "${project[$set]}")" --reporter json --reporter html --reporter progress
-        --output "$out/$set" --concurrency "$concurrency" --configuration Release --skip-version-check)
-  set -f; for p in ${mutate[$set]}; do args+=(--mutate "$p"); done; set +f
+        --concurrency "$concurrency" --configuration Release --skip-version-check)
+  globs=${MUTATION_FILES:-${mutate[$set]}}
+  set -f; for p in $globs; do args+=(--mutate "$p"); done; set +f
   [ -n "${filter[$set]}" ] && args+=(--test-case-filter "${filter[$set]}")
-  rm -rf "$out/$set"; mkdir -p "$out/$set"
+  if [ -n "${MUTATION_FILES:-}" ]; then
+    dest=$out/$set/partial-$(date +%s); mkdir -p "$dest"
+  else
+    dest=$out/$set; rm -rf "$dest"; mkdir -p "$dest"
+  fi
+  args+=(--output "$dest")
   echo "== $set: ${project[$set]} with ${tests[$set]} (${filter[$set]:-all tests})"
   start=$(date +%s)
   # A failed Stryker run (e.g. its initial build) stops the script: pipefail passes its status through tee and grep.
-  (cd "${tests[$set]}" && dotnet stryker "${args[@]}") 2>&1 | tee "$out/$set/stryker.log" | { grep -E "Killed|Survived|score|Timeout|error" || true; }
-  echo "$(( $(date +%s) - start ))" > "$out/$set/seconds"
-  echo "MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$out/$set/command"
+  (cd "${tests[$set]}" && dotnet stryker "${args[@]}") 2>&1 | tee "$dest/stryker.log" | { grep -E "Killed|Survived|score|Timeout|error" || true; }
+  echo "$(( $(date +%s) - start ))" > "$dest/seconds"
+  echo "${MUTATION_FILES:+MUTATION_FILES='$MUTATION_FILES' }MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$dest/command"
 done
 
 python3 scripts/mutation_table.py "$out" docs/quality.md

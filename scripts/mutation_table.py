@@ -26,33 +26,52 @@ def score(c):
     return (100.0 * detected / total if total else 100.0), detected, total
 
 
+text = open(doc).read() if os.path.exists(doc) else f"# Quality\n\n{begin}\n{end}\n"
+# Rows of sets without a report here (not rerun on this machine) are kept as they were.
+previous = [l for l in text.split(begin, 1)[1].split(end, 1)[0].splitlines() if l.startswith("| ") and not l.startswith("| set ")]
+
+
+def kept(s, per_file):
+    return [l for l in previous if l.startswith(f"| {s} |") and (l.count("`") >= 2 and "/" in l.split("|")[2]) == per_file]
+
+
 rows = ["| set | file | mutants | detected | survived | no coverage | score |", "|---|---|---:|---:|---:|---:|---:|"]
 summary = ["| set | mutants | detected | survived | no coverage | score | run time | command |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+def file_rows(set_dir):
+    """Each file's mutants from the newest report that mutated it: the set's full run, or a later partial rerun of
+    some of its files (MUTATION_FILES), which always covers each file it names whole."""
+    reports = glob.glob(os.path.join(set_dir, "**", "mutation-report.json"), recursive=True)
+    chosen = {}
+    for r in sorted(reports, key=os.path.getmtime):
+        for path, f in json.load(open(r))["files"].items():
+            if sum(counts(f["mutants"]).values()) > 0:
+                chosen[path] = f["mutants"]
+    runs = [os.path.dirname(os.path.dirname(r)) for r in reports]
+    return chosen, runs
+
+
 for s in order:
-    reports = glob.glob(os.path.join(out_dir, s, "**", "mutation-report.json"), recursive=True)
-    if not reports:
+    chosen, runs = file_rows(os.path.join(out_dir, s))
+    if not chosen:
+        summary += kept(s, False)
+        rows += kept(s, True)
         continue
-    report = json.load(open(sorted(reports)[-1]))
     total_c = {"Killed": 0, "Timeout": 0, "Survived": 0, "NoCoverage": 0}
-    for path in sorted(report["files"]):
-        c = counts(report["files"][path]["mutants"])
-        if sum(c.values()) == 0:
-            # Outside the set's --mutate globs (Stryker lists every file of the project), or nothing to mutate.
-            continue
+    for path in sorted(chosen):
+        c = counts(chosen[path])
         for k in total_c:
             total_c[k] += c[k]
         pct, detected, total = score(c)
         name = path.replace(os.path.abspath("."), "").lstrip("/")
         rows.append(f"| {s} | `{name}` | {total} | {detected} | {c['Survived']} | {c['NoCoverage']} | {pct:.1f} % |")
     pct, detected, total = score(total_c)
-    seconds_file = os.path.join(out_dir, s, "seconds")
-    took = f"{int(open(seconds_file).read()) // 60} min" if os.path.exists(seconds_file) else "?"
-    command_file = os.path.join(out_dir, s, "command")
-    command = open(command_file).read().strip() if os.path.exists(command_file) else f"bash scripts/mutation.sh {s}"
-    summary.append(f"| {s} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | `{command}` |")
+    seconds = [int(open(os.path.join(d, "seconds")).read()) for d in runs if os.path.exists(os.path.join(d, "seconds"))]
+    took = (f"{seconds[0] // 60} min" if len(seconds) == 1 else f"{sum(seconds) // 60} min in {len(seconds)} runs") if seconds else "?"
+    commands = [open(os.path.join(d, "command")).read().strip() for d in sorted(runs) if os.path.exists(os.path.join(d, "command"))]
+    command = " then ".join(f"`{c}`" for c in commands) if commands else f"`bash scripts/mutation.sh {s}`"
+    summary.append(f"| {s} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | {command} |")
 
 table = "\n".join(summary) + "\n\n" + "\n".join(rows)
-text = open(doc).read() if os.path.exists(doc) else f"# Quality\n\n{begin}\n{end}\n"
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 open(doc, "w").write(f"{head}{begin}\n{table}\n{end}{tail}")

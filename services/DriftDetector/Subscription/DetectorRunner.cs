@@ -15,7 +15,10 @@ namespace Monitoring.DriftDetector.Subscription;
 /// <item>findings as soon as they are decided (finding events, their views, the status views of deployments that closed a
 /// window, and <see cref="FindingsProgress"/>): small, so a finding reaches the publisher within milliseconds of its window;</item>
 /// <item>the state snapshot (<see cref="DetectorCheckpoint"/> with the global state, one <see cref="DeploymentSnapshot"/> per
-/// changed deployment, several MB for a busy one) every <c>SnapshotEveryEvents</c> events, on stop and on flush.</item>
+/// changed deployment, several MB for a busy one) every <c>SnapshotEveryEvents</c> events, on stop and on flush. It is
+/// serialized on the decision thread (a consistent copy) and committed in the background after the findings commits before
+/// it, while later chunks are decided and their findings committed: a snapshot commit of several seconds on a busy database
+/// must not hold back the next finding (issue 15's latency tail).</item>
 /// </list>
 /// Exactly-once in effect: on start the state is loaded from the last snapshot and the subscription is moved back to it; the
 /// events after it are applied again and whatever the detector decides again up to <see cref="FindingsProgress.Through"/> is
@@ -46,6 +49,7 @@ internal sealed class DetectorRunner(
     private long replayThrough;
     private volatile bool stopRequested;
     private Task? pendingCommit;
+    private Task? pendingSnapshot;
 
     /// <summary>Last ingest sequence applied in memory.</summary>
     public long LastSequence => Interlocked.Read(ref lastSequence);
@@ -59,19 +63,22 @@ internal sealed class DetectorRunner(
     /// <summary>Loads the recorded policy history and the last snapshot.</summary>
     public async Task InitializeAsync(CancellationToken ct)
     {
-        if (pendingCommit is { } commit)
+        foreach (var inFlight in new[] { pendingCommit, pendingSnapshot })
         {
-            // Reloading after a failure: the commit in flight either lands (and is loaded below) or failed (and is re-derived).
-            pendingCommit = null;
+            // Reloading after a failure: a commit in flight either lands (and is loaded below) or failed (and is re-derived).
+            if (inFlight is null) continue;
             try
             {
-                await commit;
+                await inFlight;
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "A snapshot commit failed; reloading the last committed snapshot");
+                logger.LogWarning(ex, "A commit failed; reloading the last committed snapshot");
             }
         }
+
+        pendingCommit = null;
+        pendingSnapshot = null;
 
         await using var session = drift.Store.QuerySession();
         var versions = (await session.Events.QueryRawEventDataOnly<PolicyActivated>().ToListAsync(ct))
@@ -79,6 +86,7 @@ internal sealed class DetectorRunner(
                 JsonSerializer.Deserialize<MonitoringPolicy>(p.PolicyJson, PolicyLoader.Json)!, p.Profile, p.Hash))
             .ToList();
         var state = new DetectorState();
+        referenceSaved.Clear();
         var checkpoint = await session.LoadAsync<DetectorCheckpoint>(Stores.DetectorCheckpointId, ct);
         if (checkpoint is not null)
         {
@@ -228,8 +236,9 @@ internal sealed class DetectorRunner(
         var decided = System.Diagnostics.Stopwatch.GetTimestamp();
         var windowsClosed = d.State.Deployments.Where(x => x.Value.ClosedWindows != windowsBefore.GetValueOrDefault(x.Key)).Select(x => x.Key).ToList();
         var persisted = "no";
-        if (d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents)
+        if (d.State.LastSequence - PersistedSequence >= options.SnapshotEveryEvents && pendingSnapshot is not { IsCompleted: false })
         {
+            // (A snapshot still committing is not waited for: the next chunk takes the following one.)
             await PersistAsync(d, emitted, windowsClosed, snapshot: true, ct);
             persisted = "snapshot";
         }
@@ -266,10 +275,12 @@ internal sealed class DetectorRunner(
         try
         {
             await WaitForCommitAsync();
+            await WaitForSnapshotAsync();
             if (detector is { } d && d.State.LastSequence > PersistedSequence)
             {
                 await PersistAsync(d, d.TakeEmitted(), [], snapshot: true, ct);
                 await WaitForCommitAsync();
+                await WaitForSnapshotAsync();
             }
         }
         finally
@@ -280,31 +291,30 @@ internal sealed class DetectorRunner(
 
     /// <summary>
     /// Builds the documents of a commit (serialized here, on the decision thread, so they are a consistent copy of the state) and
-    /// starts it; the commit runs while the next chunk is decided. At most one commit is in flight: the next persist, the end of
-    /// the range and <see cref="FlushAsync"/> wait for it, and a failed commit fails the range there (the state is then reloaded
-    /// from the last committed snapshot and the range is read again, so nothing is lost or counted twice). With
-    /// <paramref name="snapshot"/> false only the findings, the status views of <paramref name="windowsClosed"/> and the
-    /// findings' deployments, and <see cref="FindingsProgress"/> are written.
+    /// starts it; the commit runs while the next chunk is decided. At most one findings commit is in flight: the next persist,
+    /// the end of the range and <see cref="FlushAsync"/> wait for it, and a failed commit fails the range there (the state is
+    /// then reloaded from the last committed snapshot and the range is read again, so nothing is lost or counted twice). The
+    /// findings commit holds the finding events, their views, <see cref="FindingsProgress"/> and the status views of
+    /// <paramref name="windowsClosed"/> and of the findings' deployments (with <paramref name="snapshot"/>, of every changed
+    /// deployment). With <paramref name="snapshot"/> the state snapshot is serialized too and committed in its own session once
+    /// this findings commit has landed (a snapshot must never be ahead of a finding it reflects), without holding back the
+    /// findings commits after it; its failure fails the next range boundary the same way.
     /// </summary>
     private async Task PersistAsync(Detector d, List<object> emitted, IReadOnlyCollection<string> windowsClosed, bool snapshot, CancellationToken ct)
     {
         await WaitForCommitAsync();
+        ThrowIfSnapshotFailed();
         var session = drift.Store.LightweightSession();
         try
         {
             var touched = await AppendFindingsAsync(session, emitted, ct);
-            if (snapshot)
+            var views = touched.Union(windowsClosed);
+            if (snapshot) views = views.Union(unsaved);
+            foreach (var key in views.Where(d.State.Deployments.ContainsKey).Order(StringComparer.Ordinal))
             {
-                StoreSnapshot(session, d);
-            }
-            else
-            {
-                foreach (var key in touched.Union(windowsClosed).Where(d.State.Deployments.ContainsKey).Order(StringComparer.Ordinal))
-                {
-                    var state = d.State.Deployments[key];
-                    session.Store(StatusView(state, d.State.LastSequence));
-                    metrics.Publish(state, options);
-                }
+                var state = d.State.Deployments[key];
+                session.Store(StatusView(state, d.State.LastSequence));
+                metrics.Publish(state, options);
             }
 
             committedThrough = Math.Max(committedThrough, d.State.LastSequence);
@@ -316,26 +326,70 @@ internal sealed class DetectorRunner(
             throw;
         }
 
-        pendingCommit = CommitAsync(session, snapshot ? d.State.LastSequence : null, ct);
+        var findings = CommitAsync(session, ct);
+        pendingCommit = findings;
+        if (snapshot)
+        {
+            await WaitForSnapshotAsync();
+            var serializing = System.Diagnostics.Stopwatch.GetTimestamp();
+            var snapshotSession = drift.Store.LightweightSession();
+            StoreSnapshot(snapshotSession, d);
+            metrics.SnapshotSerialized(System.Diagnostics.Stopwatch.GetElapsedTime(serializing));
+            pendingSnapshot = CommitSnapshotAsync(snapshotSession, findings, d.State.LastSequence, ct);
+        }
     }
 
-    private async Task CommitAsync(IDocumentSession session, long? snapshotSequence, CancellationToken ct)
+    private static async Task CommitAsync(IDocumentSession session, CancellationToken ct)
     {
         await using (session)
         {
             await session.SaveChangesAsync(ct);
         }
-
-        if (snapshotSequence is { } sequence) Interlocked.Exchange(ref persistedSequence, sequence);
     }
 
-    /// <summary>Waits for the commit in flight, if any; its failure is thrown here.</summary>
+    /// <summary>Commits a snapshot after the findings commit it follows; a failed findings commit drops the snapshot.</summary>
+    private async Task CommitSnapshotAsync(IDocumentSession session, Task findingsBefore, long sequence, CancellationToken ct)
+    {
+        await using (session)
+        {
+            await findingsBefore;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await session.SaveChangesAsync(ct);
+            metrics.SnapshotCommitted(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+
+        Interlocked.Exchange(ref persistedSequence, sequence);
+    }
+
+    /// <summary>Waits for the findings commit in flight, if any; its failure is thrown here.</summary>
     private async Task WaitForCommitAsync()
     {
         if (pendingCommit is { } commit)
         {
             pendingCommit = null;
             await commit;
+        }
+
+        ThrowIfSnapshotFailed();
+    }
+
+    /// <summary>Waits for the snapshot commit in flight, if any; its failure is thrown here.</summary>
+    private async Task WaitForSnapshotAsync()
+    {
+        if (pendingSnapshot is { } commit)
+        {
+            pendingSnapshot = null;
+            await commit;
+        }
+    }
+
+    /// <summary>A snapshot commit that failed in the background fails the range at the next boundary (the state is reloaded).</summary>
+    private void ThrowIfSnapshotFailed()
+    {
+        if (pendingSnapshot is { IsCompleted: true } done)
+        {
+            pendingSnapshot = null;
+            done.GetAwaiter().GetResult();
         }
     }
 
@@ -400,7 +454,7 @@ internal sealed class DetectorRunner(
         return touched;
     }
 
-    /// <summary>Stores the snapshot of every changed deployment, their status views and the checkpoint with the global state.</summary>
+    /// <summary>Stores the snapshot of every changed deployment and the checkpoint with the global state (their status views go with the findings commit).</summary>
     private void StoreSnapshot(IDocumentSession session, Detector d)
     {
         foreach (var key in unsaved.Order(StringComparer.Ordinal))
@@ -413,12 +467,9 @@ internal sealed class DetectorRunner(
                 session.Store(new ReferenceSnapshot { Id = key, Json = JsonSerializer.Serialize(state.Reference, StateJson) });
                 referenceSaved[key] = signature;
             }
-
-            session.Store(StatusView(state, d.State.LastSequence));
         }
 
         session.Store(new DetectorCheckpoint { LastSequence = d.State.LastSequence, Json = JsonSerializer.Serialize(d.State, StateJson) });
-        foreach (var key in unsaved) metrics.Publish(d.State.Deployments[key], options);
         unsaved.Clear();
     }
 

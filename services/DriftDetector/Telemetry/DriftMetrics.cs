@@ -26,9 +26,16 @@ internal sealed class DriftMetrics
         "1 when a floor's interval straddles it (no evidence of harm, none of safety: never a finding), else 0.", SignalLabels);
     private static readonly Counter Events = Metrics.CreateCounter("drift_events_processed_total", "Ingest events applied by the detector.");
     private static readonly Counter Failures = Metrics.CreateCounter("drift_page_failures_total", "Subscription pages that failed and were retried.");
+    private static readonly Histogram SnapshotSeconds = Metrics.CreateHistogram("drift_snapshot_seconds",
+        "State snapshot: serializing it on the decision thread, and committing it in the background.", new HistogramConfiguration
+        {
+            LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14),
+        });
 
     public void EventsProcessed(int n) => Events.Inc(n);
     public void PageFailed() => Failures.Inc();
+    public void SnapshotSerialized(TimeSpan took) => SnapshotSeconds.WithLabels("serialize").Observe(took.TotalSeconds);
+    public void SnapshotCommitted(TimeSpan took) => SnapshotSeconds.WithLabels("commit").Observe(took.TotalSeconds);
     public void SetLag(long lag) => Lag.Set(lag);
     public void FindingOpened(FindingOpened o) => Opened.WithLabels(o.Model.ToString(), Kind(o.Kind), o.Severity.ToString().ToLowerInvariant()).Inc();
     public void FindingResolved(FindingView v) => Resolved.WithLabels(v.Model.ToString(), Kind(v.Kind)).Inc();

@@ -25,9 +25,9 @@ public sealed class AmqpsTests : IAsyncLifetime
         // The broker (running as the rabbitmq user) must read the files.
         File.SetUnixFileMode(certificates, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        using var ca = CreateCa("monitoring test CA");
-        using var otherCa = CreateCa("someone else's CA");
-        using var server = Issue(ca, "localhost");
+        using var ca = TestCertificates.CreateCa("monitoring test CA");
+        using var otherCa = TestCertificates.CreateCa("someone else's CA");
+        using var server = TestCertificates.Issue(ca, "localhost");
         Write("ca.pem", ca.ExportCertificatePem());
         Write("other-ca.pem", otherCa.ExportCertificatePem());
         Write("server.pem", server.ExportCertificatePem());
@@ -95,7 +95,7 @@ public sealed class AmqpsTests : IAsyncLifetime
 
     private (string Url, ChildProcess Child) StartIngest(string schema, string caFile)
     {
-        var root = Root();
+        var root = Repository.Root;
         var folder = Path.Combine(root, "services", "Ingest", "bin", Configuration, "net10.0");
         var url = $"http://127.0.0.1:{Ports.Free()}";
         var env = new Dictionary<string, string>
@@ -180,35 +180,6 @@ public sealed class AmqpsTests : IAsyncLifetime
         var path = Path.Combine(certificates, name);
         File.WriteAllText(path, pem);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-    }
-
-    private static X509Certificate2 CreateCa(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    /// <summary>A server certificate for <paramref name="dns"/> signed by <paramref name="ca"/>, with its private key.</summary>
-    private static X509Certificate2 Issue(X509Certificate2 ca, string dns)
-    {
-        var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={dns}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(dns);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
-        return issued.CopyWithPrivateKey(key);
-    }
-
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monitoring.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Monitoring.sln not found");
     }
 
     private static string Configuration =>

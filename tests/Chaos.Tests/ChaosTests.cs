@@ -34,15 +34,7 @@ public sealed class ChaosFixture : IAsyncLifetime
     internal int ProbeWindows { get; private set; }
     internal Exception? Failure { get; private set; }
 
-    public static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monitoring.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Monitoring.sln not found above the test output");
-        }
-    }
+    public static string Root => Monitoring.TestSupport.Repository.Root;
 
     public async Task InitializeAsync()
     {

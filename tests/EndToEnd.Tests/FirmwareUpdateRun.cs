@@ -50,7 +50,7 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var root = RepositoryRoot();
+        var root = Monitoring.TestSupport.Repository.Root;
         smtp = await SmtpSink.StartAsync();
         await inbox.StartAsync();
         routingFile = Path.Combine(Path.GetTempPath(), $"e2e-routing-{Guid.NewGuid():N}.yaml");
@@ -190,12 +190,6 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monitoring.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Monitoring.sln not found above the test assembly");
-    }
 
     public async Task DisposeAsync()
     {

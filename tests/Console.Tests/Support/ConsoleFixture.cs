@@ -163,25 +163,12 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         var file = Path.Combine(ScreenshotDir, name + ".png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
-        if (Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1" && RepositoryRoot() is { } root)
+        if (Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1" && Monitoring.TestSupport.Repository.TryRoot() is { } root)
         {
             var docs = Path.Combine(root, "docs", "screenshots");
             Directory.CreateDirectory(docs);
             File.Copy(file, Path.Combine(docs, name + ".png"), overwrite: true);
         }
-    }
-
-    private static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Monitoring.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
     }
 
     public async Task DisposeAsync()

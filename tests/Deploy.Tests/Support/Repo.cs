@@ -6,22 +6,9 @@ namespace Monitoring.Deploy.Tests.Support;
 public static class Repo
 {
     /// <summary>The repository root (the folder holding Monitoring.sln), found upwards from the test binaries.</summary>
-    public static string Root { get; } = FindRoot();
+    public static string Root => Monitoring.TestSupport.Repository.Root;
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Monitoring.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Monitoring.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
     public static async Task<string> RunAsync(string file, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null)

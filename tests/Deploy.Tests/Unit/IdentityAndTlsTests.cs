@@ -1,3 +1,4 @@
+using Monitoring.TestSupport;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
@@ -85,32 +86,13 @@ public class IdentityAndTlsTests
     [Fact]
     public void GivenAPrivateCa_WhenTheBrokerPresentsACertificateItSigned_ThenOnlyThatCaAndTheRightNameAreAccepted()
     {
-        using var ca = CreateCa("monitoring test CA");
-        using var otherCa = CreateCa("someone else");
-        using var leaf = Issue(ca, "rabbitmq");
+        using var ca = TestCertificates.CreateCa("monitoring test CA");
+        using var otherCa = TestCertificates.CreateCa("someone else");
+        using var leaf = TestCertificates.Issue(ca, "rabbitmq");
 
         Assert.True(RabbitMqTlsExtensions.TrustedBy(ca, leaf, SslPolicyErrors.RemoteCertificateChainErrors));
         Assert.False(RabbitMqTlsExtensions.TrustedBy(otherCa, leaf, SslPolicyErrors.RemoteCertificateChainErrors));
         Assert.False(RabbitMqTlsExtensions.TrustedBy(ca, leaf, SslPolicyErrors.RemoteCertificateNameMismatch));
         Assert.False(RabbitMqTlsExtensions.TrustedBy(ca, null, SslPolicyErrors.RemoteCertificateNotAvailable));
-    }
-
-    private static X509Certificate2 CreateCa(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string dns)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={dns}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(dns);
-        request.CertificateExtensions.Add(san.Build());
-        return request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
     }
 }

@@ -32,7 +32,7 @@ declare -A mutate=( [statistics]='**/*.cs' [detector]='**/Detection/**/*.cs'
 declare -A filter=( [statistics]=''
                     [detector]='FullyQualifiedName!~.Integration.'
                     [alerts]='FullyQualifiedName~.Unit.'
-                    [ingest]='FullyQualifiedName~.Unit.|FullyQualifiedName~Validation|FullyQualifiedName~PrivacyGuard|FullyQualifiedName~Pseudonym' )
+                    [ingest]='FullyQualifiedName~.Unit.' )
 order=(statistics detector alerts ingest)
 chosen=("$@"); [ ${#chosen[@]} -eq 0 ] && chosen=("${order[@]}")
 

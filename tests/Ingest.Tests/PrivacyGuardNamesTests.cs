@@ -53,7 +53,7 @@ public sealed class PrivacyGuardNamesTests(PrivacyGuardNamesFixture fixture) : I
     }
 
     /// <summary>"patientid" → "P_ATIENTID": upper case and a separator, both ignored by the guard's comparison.</summary>
-    private static string Respelled(string name) => name[..1].ToUpperInvariant() + "_" + name[1..].ToUpperInvariant();
+    internal static string Respelled(string name) => name[..1].ToUpperInvariant() + "_" + name[1..].ToUpperInvariant();
 }
 
 public sealed class PrivacyGuardNamesFixture : IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Monitoring.Contracts;
 using Monitoring.Ingest.Validation;
 
-namespace Monitoring.Ingest.Tests;
+namespace Monitoring.Ingest.Tests.Unit;
 
 /// <summary>Fast tests of the whole-batch validator and the privacy guard (no I/O).</summary>
 public sealed class ValidationTests

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Monitoring.Ingest.Validation;
 
-namespace Monitoring.Ingest.Tests;
+namespace Monitoring.Ingest.Tests.Unit;
 
 /// <summary>
 /// Pins the validator's observable behaviour (valid or not, content hash, and every error's index, path, reason and

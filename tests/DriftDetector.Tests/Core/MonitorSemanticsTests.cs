@@ -52,6 +52,7 @@ public sealed class MonitorSemanticsTests
         Assert.Contains(h.Opened, o => o.Evidence.Method == "wilson-floor" && o.Evidence.Signal.StartsWith("performance:sensitivity", StringComparison.Ordinal));
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItsSiteAsTheRootAndTheGroupInTheSummary()
     {

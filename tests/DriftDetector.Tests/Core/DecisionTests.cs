@@ -167,8 +167,12 @@ public sealed class DecisionTests
 
         Assert.Empty(h.Decide(0, [Shift()]));
 
-        var opened = Assert.Single(Findings(h.Decide(1, [Shift()])));
+        var openingEvents = h.Decide(1, [Shift()]);
+        var opened = Assert.Single(Findings(openingEvents));
         var id = Detector.FindingId(DecisionHarness.Deployment, key, 200);
+        // The finding first, then the change it opened.
+        Assert.Equal(2, openingEvents.Count);
+        Assert.Equal((id, 200L), Assert.IsType<ChangeOpened>(openingEvents[1]) is var change ? (change.RootFindingId, change.IngestSequence) : default);
         var o = Assert.IsType<FindingOpened>(opened);
         Assert.Equal(id, o.FindingId);
         Assert.Equal(DecisionHarness.Deployment, o.Deployment);
@@ -195,6 +199,7 @@ public sealed class DecisionTests
         // One clear window, then an inconclusive one: the clear streak restarts.
         Assert.Empty(Findings(h.Decide(4, [Clear()])));
         Assert.Equal(id, h.State.Status[key].OpenFindingId);
+        Assert.Equal((1, 0), (h.State.Trackers[key].ConsecutiveClear, h.State.Trackers[key].ConsecutiveDetections));
         Assert.Empty(Findings(h.Decide(5, [Unsure()])));
         Assert.Equal((0, 0), (h.State.Trackers[key].ConsecutiveClear, h.State.Trackers[key].ConsecutiveDetections));
         Assert.Empty(Findings(h.Decide(6, [Clear()])));
@@ -205,6 +210,43 @@ public sealed class DecisionTests
             Findings(h.Decide(7, [Clear()])));
         Assert.False(h.State.Trackers.ContainsKey(key));
         Assert.Null(h.State.Status[key].OpenFindingId);
+        // Its change starts its quiet period at the resolution.
+        Assert.Equal(DecisionHarness.Window(7).LastEventTime, Assert.Single(h.State.Changes).QuietSince);
+    }
+
+    [Fact]
+    public void GivenAnOpenFindingWithOneClearWindow_WhenADetectionInterrupts_ThenTheClearStreakRestarts()
+    {
+        var h = Harness(confirmAfter: 1, resolveAfter: 2);
+
+        var lifecycle = string.Concat(new[] { Shift(), Clear(), Shift(), Clear(), Clear() }.Select((row, i) => Findings(h.Decide(i, [row])) switch
+        {
+            [] => "-",
+            [FindingOpened] => "O",
+            [FindingUpdated] => "U",
+            [FindingResolved] => "R",
+            _ => "?",
+        }));
+
+        Assert.Equal("O-U-R", lifecycle);
+    }
+
+    [Fact]
+    public void GivenAnOpenWindowFinding_WhenAPolicyVersionChangesTheLayout_ThenItResolvesWithItsLastDetectionsEvidence()
+    {
+        var h = Harness(confirmAfter: 1);
+        var opened = Assert.IsType<FindingOpened>(Findings(h.Decide(0, [Shift()]))[0]);
+        var stronger = Shift(statistic: 30, effect: 0.4);
+        h.Decide(1, [stronger]);
+        var loaded = CoreHarness.LoadTestPolicy("policies/hysteresis-policy.yaml");
+        loaded.Policy.Window.Count = 500;
+        var emitted = new List<object>();
+
+        DeploymentRuntime.Start(DecisionHarness.Deployment, new PolicyVersion(DecisionHarness.Deployment, 2, 900, loaded.Policy, null, "v2"), h.State, emitted, 901);
+
+        var resolved = Assert.IsType<FindingResolved>(emitted[0]);
+        Assert.Equal((opened.FindingId, "policy-replaced", DecisionHarness.Window(1).LastEventTime, 901L), (resolved.FindingId, resolved.Reason, resolved.ResolvedAt, resolved.IngestSequence));
+        Assert.Equal(EvidenceOf(stronger, 1), resolved.Evidence);
     }
 
     [Fact]

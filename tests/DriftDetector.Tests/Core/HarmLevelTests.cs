@@ -208,4 +208,20 @@ public sealed class HarmLevelTests
         Assert.Equal(("detected", "fdg-monitor"), (StateOf(h, linked), h.State.Status[DecisionHarness.Key(linked)].OpenFindingId));
         Assert.Null(h.State.Status[DecisionHarness.Key(alone)].OpenFindingId);
     }
+
+    [Fact]
+    public void GivenAThresholdExactlyAtTheBudgetBound_WhenJudged_ThenItIsNotEvidenceOfHarm()
+    {
+        // The bound computed in the same floating-point order as the decider: equality is not beyond the threshold.
+        var zLevel = Normal.InvCDF(0, 1, 1 - (1 - Shown.Level) / 2);
+        var se = (Shown.Upper - Shown.Lower) / (2 * zLevel);
+        var z = Normal.InvCDF(0, 1, 1 - Math.Clamp(DeploymentRuntime.HarmShare * 0.5 / (365.25 * Math.Max(1, 2)), 1e-15, 0.5));
+        var h = Harness();
+        var floor = Harm("site=A", "wilson-floor", Statistic + z * se);
+        var gap = Harm("sex=*", "equalized-odds", Statistic - z * se);
+
+        h.Decide(0, [floor, gap]);
+
+        Assert.Equal(("not-demonstrated", "inconclusive"), (StateOf(h, floor), StateOf(h, gap)));
+    }
 }

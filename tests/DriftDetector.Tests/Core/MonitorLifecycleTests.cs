@@ -71,6 +71,18 @@ public sealed class MonitorLifecycleTests
         Assert.True(c.Alarmed);
     }
 
+    [Fact]
+    public void GivenAThresholdOtherThanOne_WhenAnAlarmedCellClimbs_ThenTheCapIsFiveTimesThatThreshold()
+    {
+        var c = new Cell();
+        Assert.Equal(CellEvent.Raised, Cells.Step(c, 3, 1, 2, 1, T0));
+
+        Cells.Step(c, 5, 1, 2, 2, T0);
+        Assert.Equal(8.0, c.S);
+        Cells.Step(c, 5, 1, 2, 3, T0);
+        Assert.Equal(10.0, c.S);
+    }
+
     private static (DeploymentState State, MonitorFindings Findings, List<object> Emitted) New(Action<Policies.MonitoringPolicy>? change = null)
     {
         var loaded = CoreHarness.LoadTestPolicy("policies/hysteresis-policy.yaml");

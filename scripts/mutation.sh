@@ -30,7 +30,7 @@ declare -A tests=( [statistics]=tests/Statistics.Tests [detector]=tests/DriftDet
 declare -A mutate=( [statistics]='**/*.cs' [detector]='**/Detection/**/*.cs'
                     [alerts]='**/Alerts/**/*.cs' [ingest]='**/Validation/**/*.cs' )
 declare -A filter=( [statistics]=''
-                    [detector]='FullyQualifiedName!~.Integration.'
+                    [detector]='FullyQualifiedName!~.Integration.&FullyQualifiedName!~.Golden.&Mutation!=Slow'
                     [alerts]='FullyQualifiedName~.Unit.'
                     [ingest]='FullyQualifiedName~.Unit.' )
 order=(statistics detector alerts ingest)

@@ -62,14 +62,17 @@ for s in order:
         for k in total_c:
             total_c[k] += c[k]
         pct, detected, total = score(c)
-        name = path.replace(os.path.abspath("."), "").lstrip("/")
+        # Relative to the repository, wherever the run was (another worktree, a copied report).
+        name = next((path[path.index(f"/{top}/") + 1:] for top in ("services", "libs", "tools") if f"/{top}/" in path), path)
         rows.append(f"| {s} | `{name}` | {total} | {detected} | {c['Survived']} | {c['NoCoverage']} | {pct:.1f} % |")
     pct, detected, total = score(total_c)
     seconds = [int(open(os.path.join(d, "seconds")).read()) for d in runs if os.path.exists(os.path.join(d, "seconds"))]
     took = (f"{seconds[0] // 60} min" if len(seconds) == 1 else f"{sum(seconds) // 60} min in {len(seconds)} runs") if seconds else "?"
     commands = [open(os.path.join(d, "command")).read().strip() for d in sorted(runs) if os.path.exists(os.path.join(d, "command"))]
     command = " then ".join(f"`{c}`" for c in commands) if commands else f"`bash scripts/mutation.sh {s}`"
-    summary.append(f"| {s} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | {command} |")
+    whole = os.path.exists(os.path.join(out_dir, s, "reports", "mutation-report.json"))
+    label = s if whole else f"{s} ({len(chosen)} file{'s' if len(chosen) != 1 else ''} only: no whole-set run)"
+    summary.append(f"| {label} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | {command} |")
 
 table = "\n".join(summary) + "\n\n" + "\n".join(rows)
 head, rest = text.split(begin, 1)

@@ -14,6 +14,7 @@ public sealed class DetectionTests
 {
     private const int ChangeAt = 12_000;
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenMeanShiftAtOneSite_WhenItsMonitorCrosses_ThenAShiftFindingOpensForThatSiteOnlyAsTheRootOfOneChange()
     {
@@ -36,6 +37,7 @@ public sealed class DetectionTests
         Assert.All(h.Opened, o => Assert.Equal(change.ChangeId, o.ChangeId));
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenManufacturerMixChange_WhenTheNextWindowCloses_ThenAManufacturerShiftOpens()
     {
@@ -47,6 +49,7 @@ public sealed class DetectionTests
         Assert.True(Math.Abs(finding.Evidence.EffectSize!.Value) > 0.1, $"share change {finding.Evidence.EffectSize}");
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenTenPointSensitivityDropInA15PercentSubgroup_WhenLabelsMature_ThenPerformanceDecayOpensForThatSubgroup()
     {
@@ -63,6 +66,7 @@ public sealed class DetectionTests
         Assert.DoesNotContain(decay, o => o.Scope is "ageBand=18-39" or "ageBand=40-64");
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenLabelPrevalenceShift_WhenMonitorsCross_ThenTheScoreOrPredictedRateFindsItAndRealizedPrevalenceIsTheEvidence()
     {
@@ -77,6 +81,7 @@ public sealed class DetectionTests
         Assert.DoesNotContain(h.Opened, o => o.Evidence.Signal == "label:prevalence:pneumothorax");
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenAHundredThousandInferencesWithoutChange_WhenProcessed_ThenNoFindingOpens()
     {
@@ -86,6 +91,7 @@ public sealed class DetectionTests
         Assert.True(h.Detector.State.Deployments.Values.Single().ClosedWindows >= 44);
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenATinySubgroup_WhenAWindowCloses_ThenItsStateIsInsufficientEvidenceNotANumber()
     {
@@ -101,6 +107,7 @@ public sealed class DetectionTests
         });
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenAShiftThatEnds_WhenClearWindowsFollow_ThenTheFindingResolvesOnceWithoutFlapping()
     {

@@ -8,6 +8,7 @@ public sealed class DeterminismTests
 {
     private static IEnumerable<SyntheticEvent> Stream() => new SyntheticStream(21, InjectedChange.SensitivityDropInElderly, 12_000).Generate(36_000);
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenTheSameHistory_WhenReplayedTwice_ThenTheFindingsAreIdentical()
     {
@@ -19,6 +20,7 @@ public sealed class DeterminismTests
         Assert.Equal(CoreHarness.Json(first.Emitted), CoreHarness.Json(second.Emitted));
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenARestartFromASnapshotMidStream_WhenTheRestIsApplied_ThenTheFindingsEqualAnUninterruptedRun()
     {

@@ -17,6 +17,7 @@ public sealed class HysteresisTests
     private const int Reference = 10_000;
     private const int Window = 2_000;
 
+    [Trait("Mutation", "Slow")]
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
@@ -31,6 +32,7 @@ public sealed class HysteresisTests
         Assert.Equal(new string('-', pattern.Length - 1) + "O", lifecycle);
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenConfirmAfter3_WhenAFindingResolvesAndTheChangeReturns_ThenItNeedsThreeConsecutiveDetectionsAgain()
     {
@@ -41,6 +43,7 @@ public sealed class HysteresisTests
         Assert.Equal("--O" + "--R" + "--O", lifecycle);
     }
 
+    [Trait("Mutation", "Slow")]
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

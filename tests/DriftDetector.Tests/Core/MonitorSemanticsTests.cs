@@ -17,6 +17,7 @@ public sealed class MonitorSemanticsTests
         Assert.Equal(expected, DeploymentRuntime.FloorOutcome(new Interval(lower, upper, 0.95), floor).ToString());
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenFloorsAFewPointsUnderTruePerformanceAndMinLabelled50_WhenNothingChanges_ThenNoFindingAndTheStraddleIsShownAsNotDemonstrated()
     {
@@ -34,6 +35,7 @@ public sealed class MonitorSemanticsTests
         Assert.Contains(status, s => s.Method == "wilson-floor" && s.State == "not-demonstrated");
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenAFloorWellAboveTheTruePerformance_WhenJudgedAtTheDeploymentsBudget_ThenTheEvidenceOfHarmStillOpensAFinding()
     {
@@ -50,6 +52,7 @@ public sealed class MonitorSemanticsTests
         Assert.Contains(h.Opened, o => o.Evidence.Method == "wilson-floor" && o.Evidence.Signal.StartsWith("performance:sensitivity", StringComparison.Ordinal));
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenASubgroupValueAbsentFromTheReference_WhenItReachesItsShare_ThenANewGroupFindingNamesItsSiteAsTheRootAndTheGroupInTheSummary()
     {
@@ -73,6 +76,7 @@ public sealed class MonitorSemanticsTests
         Assert.Contains("new-group", summary, StringComparison.Ordinal);
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenASlowRampEverywhere_WhenItIsStillUnderHalfTheDesignShift_ThenTheSmallShiftChartHasOpenedItsFinding()
     {
@@ -97,6 +101,7 @@ public sealed class MonitorSemanticsTests
         Assert.Contains("small-shift chart", finding.Summary, StringComparison.Ordinal);
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenAReferenceWhoseEventsArriveOutOfTimeOrder_WhenItFreezes_ThenTheMonitorsRatesComeFromItsTrueSpan()
     {
@@ -115,6 +120,7 @@ public sealed class MonitorSemanticsTests
         Assert.Equal((max - min).TotalDays / 365.25, bank.ReferenceYears, 9);
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenNoChange_WhenMonitorsRunAHundredThousandEvents_ThenTheirStatisticsStayBelowTheirThresholds()
     {

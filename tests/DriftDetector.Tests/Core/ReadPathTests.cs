@@ -39,6 +39,7 @@ public sealed class ReadPathTests
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Holder>("{\"Values\":\"AAAA\"}", DetectorRunner.StateJson));
     }
 
+    [Trait("Mutation", "Slow")]
     [Fact]
     public void GivenLabelsJoinedToTheSlimInferencesKeptInMemory_WhenApplied_ThenFindingsEqualTheJoinOnFullInferences()
     {

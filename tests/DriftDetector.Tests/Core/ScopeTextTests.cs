@@ -36,4 +36,21 @@ public sealed class ScopeTextTests
         Assert.Equal("F", subgroup["sex"]);
         Assert.Equal("oops", subgroup["scope"]);
     }
+
+    [Fact]
+    public void GivenAcrossTheValuesOfSite_WhenDescribed_ThenThePolicySiteStaysAndTheScopeShowsIt()
+    {
+        var (site, subgroup) = ScopeText.Describe("site=*", "site-a");
+
+        Assert.Equal("site-a", site);
+        Assert.Equal(new Dictionary<string, string> { ["site"] = "*" }, subgroup);
+    }
+
+    [Fact]
+    public void GivenAPartWithAnEmptyAttribute_WhenDescribed_ThenItIsAnAttributeNotAMalformedPart()
+    {
+        var (_, subgroup) = ScopeText.Describe("=x", null);
+
+        Assert.Equal(new Dictionary<string, string> { [""] = "x" }, subgroup);
+    }
 }

@@ -1,3 +1,5 @@
+using static Monitoring.Statistics.Tests.Refusal;
+
 namespace Monitoring.Statistics.Tests.Performance;
 
 /// <summary>
@@ -340,15 +342,4 @@ public class SequentialExactTests
             Assert.Equal(MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, (below + 0.5) / 38), SequentialBudget.NormalScore(reference, i - 0.5), 12);
         }
     }
-
-    internal static void Refused(string parameter, Action action)
-    {
-        var ex = Assert.ThrowsAny<ArgumentException>(action);
-        Assert.Equal(parameter, ex.ParamName);
-        // An emptied message still ends in " (Parameter 'name')": the text before it must be there.
-        Assert.False(ex.Message.StartsWith(" (Parameter", StringComparison.Ordinal), ex.Message);
-        Assert.Contains(parameter, ex.Message.Split(" (Parameter")[0], StringComparison.Ordinal);
-    }
-
-    internal static void Refused(string parameter, Func<object?> action) => Refused(parameter, () => { _ = action(); });
 }

@@ -182,3 +182,67 @@ public class StreamingExactTests
         Assert.Equal(sketch.Count, weight);
     }
 }
+
+/// <summary>
+/// Known answers of the reservoir (Li's Algorithm L: skip ⌊ln U / ln(1 − w)⌋ items, replace a uniform slot, w ← w·U^(1/k)) and
+/// of the sliding window, from an independent Python transcription over the same xoshiro256** draws.
+/// </summary>
+public class ReservoirAndWindowExactTests
+{
+    [Theory]
+    [InlineData(3, 11UL, 200, "0 1 2 5 9 10 21 32 49 50 63 76 79 83 133 138 162", "133 138 162", 0.014626050340893704, 255L)]
+    [InlineData(1, 5UL, 50, "0 2 5 7 8 27", "27", 0.014034034539656803, 56L)]
+    public void GivenASeed_WhenItemsAreOffered_ThenTheAcceptedItemsAndTheSampleAreAlgorithmLs(int k, ulong seed, int n, string accepted, string sample, double w, long next)
+    {
+        var reservoir = new ReservoirSample<int>(k, seed);
+        var taken = Enumerable.Range(0, n).Where(reservoir.Add).ToArray();
+        Assert.Equal(accepted, string.Join(" ", taken));
+        Assert.Equal(sample, string.Join(" ", reservoir.ToArray()));
+        var state = reservoir.Snapshot();
+        Assert.Equal(w, state.W, 1e-15);
+        Assert.Equal(next, state.NextIndex);
+        Assert.Equal((k, (long)n, k, k), (state.Capacity, state.Seen, reservoir.Count, reservoir.Capacity));
+        Assert.Equal(n, reservoir.Seen);
+    }
+
+    [Fact]
+    public void GivenFewItems_ThenTheReservoirHoldsThemInOrder()
+    {
+        var reservoir = new ReservoirSample<string>(4, 1);
+        Assert.Empty(reservoir.ToArray());
+        Assert.True(reservoir.Add("a"));
+        Assert.True(reservoir.Add("b"));
+        Assert.Equal(["a", "b"], reservoir.ToArray());
+        Assert.Equal(2, reservoir.Count);
+    }
+
+    [Fact]
+    public void GivenAWrappedWindow_ThenIndexingEnumerationCopyAndEvictionFollowArrivalOrder()
+    {
+        var window = new SlidingWindow<int>(3, [1, 2]);
+        Assert.False(window.IsFull);
+        Assert.False(window.Add(3, out var none));
+        Assert.Equal(0, none);
+        Assert.True(window.IsFull);
+        Assert.True(window.Add(4, out var evicted));
+        Assert.Equal(1, evicted);
+        Assert.True(window.Add(5, out evicted));
+        Assert.Equal(2, evicted);
+        Assert.Equal([3, 4, 5], window.ToArray());
+        Assert.Equal([3, 4, 5], window.ToList());
+        Assert.Equal((3, 4, 5), (window[0], window[1], window[2]));
+        var destination = new int[4];
+        window.CopyTo(destination);
+        Assert.Equal([3, 4, 5, 0], destination);
+        Assert.Equal(3, window.Count);
+        Assert.Equal(3, window.Capacity);
+        Assert.Equal(3, ((System.Collections.IEnumerable)window).Cast<int>().Count());
+        window.Clear();
+        Assert.Empty(window.ToArray());
+        Assert.Empty(window);
+        window.Add(7);
+        Assert.Equal([7], window.ToArray());
+        Assert.Equal(7, window[0]);
+        Assert.Throws<ArgumentNullException>(() => new SlidingWindow<int>(2, null!));
+    }
+}

@@ -155,7 +155,7 @@ public class FairnessExactTests
         Assert.Equal("bootstrap-percentile", eod.IntervalMethod);
         Assert.Equal("bootstrap-percentile", dpd.IntervalMethod);
         Assert.Equal("bootstrap-percentile", dir.IntervalMethod);
-        // Point values: EOD max(|30/40 − 22/40|, |20/60 − 9/69|) … exact; intervals pinned (200 seeded resamples, 5 % / 95 %).
+        // Point values exact: EOD max(30/40 − 15/31, 20/60 − 9/69), DPD 0.42 − 0.24, DIR 0.24/0.42; intervals pinned (200 seeded resamples).
         Assert.Equal(new Estimate(0.2661290322580645, 0.18793858892530618, 0.45746879248547767, 0.9), eod.Value!, EstimateComparer);
         Assert.Equal(new Estimate(0.18, 0.12949999999999992, 0.3, 0.9), dpd.Value!, EstimateComparer);
         Assert.Equal(new Estimate(0.5714285714285714, 0.3842735042735042, 0.7075067750677506, 0.9), dir.Value!, EstimateComparer);

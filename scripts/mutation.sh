@@ -29,7 +29,7 @@ declare -A tests=( [statistics]=tests/Statistics.Tests [detector]=tests/DriftDet
                    [alerts]=tests/AlertRouter.Tests [ingest]=tests/Ingest.Tests )
 declare -A mutate=( [statistics]='**/*.cs' [detector]='**/Detection/**/*.cs'
                     [alerts]='**/Alerts/**/*.cs' [ingest]='**/Validation/**/*.cs' )
-declare -A filter=( [statistics]=''
+declare -A filter=( [statistics]='Category!=Simulation'
                     [detector]='FullyQualifiedName!~.Integration.&FullyQualifiedName!~.Golden.&Mutation!=Slow'
                     [alerts]='FullyQualifiedName~.Unit.'
                     [ingest]='FullyQualifiedName~.Unit.' )

@@ -53,6 +53,7 @@ public class CalibratedThresholdTests(ITestOutputHelper output)
         Assert.Equal((Math.Exp(h) - h - 1) / kl, CalibratedThreshold.BernoulliRunLength(h, 1, drift, 1), 1e-6 * 1000);
     }
 
+    [Trait("Category", "Simulation")]
     [Theory]
     [InlineData(0.1, 300, 0.02, 4000)]
     [InlineData(0.05, 60, 0.005, 8000)]
@@ -99,6 +100,7 @@ public class CalibratedThresholdTests(ITestOutputHelper output)
         if (n <= 100) Assert.True(guaranteedRate > 2 * allowed, $"guaranteed {guaranteedRate} a year, allowed {allowed}");
     }
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void GivenManySmallNormalReferences_WhenEachDesignsItsChart_ThenTheMeanFalseAlarmsAYearStayWithinTheAllowance()
     {

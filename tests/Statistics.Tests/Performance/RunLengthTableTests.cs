@@ -22,6 +22,7 @@ public class RunLengthTableTests(ITestOutputHelper output)
 
     private sealed record Row(string Detector, string Setting, double TargetArl, double MeasuredArl, double ArlStandardError, double[] Delays);
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void RunLengthTable_GivenArlTargets_WhenSimulated_ThenDelaysShrinkWithShiftAndCusumHitsItsTargets()
     {

@@ -15,6 +15,7 @@ public class SequentialBudgetTests
         Assert.Equal(0.5, 1000 * 100_000 / arl, 1e-9);
     }
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void GivenAnExactStandardization_WhenInControl_ThenTheMeanRunLengthIsAtLeastTheTargetAndWithinTwice()
     {
@@ -28,6 +29,7 @@ public class SequentialBudgetTests
         Assert.InRange(RunLengthOfRandomWalk(h, k), 0.95 * target, 1.05 * target);
     }
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void GivenASmallReference_WhenTheThresholdIsGuaranteed_ThenNinetyPercentOfReferencesKeepTheTarget()
     {
@@ -55,6 +57,7 @@ public class SequentialBudgetTests
         Assert.True(guaranteedArl.Average() > plainArl.Average());
     }
 
+    [Trait("Category", "Simulation")]
     [Theory]
     [InlineData(0.1, 2.0, 1000)]
     [InlineData(0.3, 2.0, 2000)]

@@ -158,6 +158,7 @@ public class SequentialTests
         Assert.InRange(adwin.Mean, 0.55, 0.65);
     }
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void GivenMillionObservations_WhenAdwin_ThenMemoryStaysLogarithmic()
     {

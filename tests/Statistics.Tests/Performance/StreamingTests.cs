@@ -59,6 +59,7 @@ public class StreamingTests(ITestOutputHelper output)
         return lo;
     }
 
+    [Trait("Category", "Simulation")]
     [Fact]
     public void GivenHundredSeededStreams_WhenSketching_ThenRankErrorRespectsTheStatedBound()
     {

@@ -43,10 +43,25 @@ public sealed partial class CheckpointLedger(IOptions<SignerOptions> options, Si
             var signedAt = time.GetUtcNow().ToString("O");
             var payload = SignedCheckpoint.Payload(request.Store, request.Sequence, request.Head, signedAt, key.KeyId);
             var checkpoint = new SignedCheckpoint(request.Store, request.Sequence, request.Head, signedAt, key.KeyId, key.Sign(payload));
-            await using (var file = new FileStream(Path.Combine(dir, SignedCheckpoint.FileName(request.Sequence)), FileMode.CreateNew, FileAccess.Write))
+            // Written beside the final name (not *.json, so readers skip it), flushed, then moved into place: a reader
+            // (`verify`, the Ingest's own checks) listing the directory meanwhile must never see a half-written checkpoint
+            // (it did: an empty file failed a concurrent read). The move refuses an existing name, so a checkpoint is
+            // still written once.
+            var final = Path.Combine(dir, SignedCheckpoint.FileName(request.Sequence));
+            var partial = Path.Combine(dir, $".{Guid.NewGuid():N}.partial");
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
             {
                 await JsonSerializer.SerializeAsync(file, checkpoint);
                 file.Flush(flushToDisk: true);
+            }
+
+            try
+            {
+                File.Move(partial, final, overwrite: false);
+            }
+            finally
+            {
+                File.Delete(partial);
             }
 
             last[request.Store] = checkpoint;

@@ -302,8 +302,7 @@ internal sealed class DetectorRunner(
     /// </summary>
     private async Task PersistAsync(Detector d, List<object> emitted, IReadOnlyCollection<string> windowsClosed, bool snapshot, CancellationToken ct)
     {
-        await WaitForCommitAsync();
-        ThrowIfSnapshotFailed();
+        await WaitForCommitAsync(); // also throws a snapshot commit's failure
         var session = drift.Store.LightweightSession();
         try
         {

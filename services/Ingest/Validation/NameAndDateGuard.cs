@@ -51,37 +51,28 @@ public static partial class NameAndDateGuard
         return false;
     }
 
-    /// <summary>Common given names (English-speaking, European, Latin American, South and East Asian registers), compared without case.</summary>
-    private static readonly FrozenSet<string> GivenNames = new[]
+    /// <summary>
+    /// Common given names (English-speaking, European, Latin American, South and East Asian registers), compared without case:
+    /// the embedded <c>given-names.txt</c>, a list kept as data so that it can grow without touching this code.
+    /// </summary>
+    private static readonly FrozenSet<string> GivenNames = LoadGivenNames();
+
+    private static FrozenSet<string> LoadGivenNames()
     {
-        "james", "john", "robert", "michael", "william", "david", "richard", "joseph", "thomas", "charles", "christopher", "daniel",
-        "matthew", "anthony", "donald", "mark", "paul", "steven", "andrew", "kenneth", "joshua", "kevin", "brian", "george", "edward",
-        "ronald", "timothy", "jason", "jeffrey", "ryan", "jacob", "gary", "nicholas", "eric", "jonathan", "stephen", "larry", "justin",
-        "scott", "brandon", "benjamin", "samuel", "frank", "gregory", "raymond", "alexander", "patrick", "jack", "dennis", "jerry",
-        "tyler", "aaron", "jose", "henry", "adam", "douglas", "nathan", "peter", "zachary", "kyle", "walter", "harold", "jeremy",
-        "ethan", "carl", "keith", "roger", "gerald", "christian", "terry", "sean", "arthur", "austin", "noah", "lawrence", "jesse",
-        "joe", "bryan", "billy", "jordan", "albert", "dylan", "bruce", "willie", "gabriel", "alan", "juan", "logan", "wayne", "ralph",
-        "roy", "eugene", "randy", "vincent", "russell", "louis", "philip", "bobby", "johnny", "bradley", "oliver", "harry", "george",
-        "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica", "sarah", "karen", "nancy", "lisa",
-        "betty", "margaret", "sandra", "ashley", "kimberly", "emily", "donna", "michelle", "dorothy", "carol", "amanda", "melissa",
-        "deborah", "stephanie", "rebecca", "sharon", "laura", "cynthia", "kathleen", "amy", "shirley", "angela", "helen", "anna",
-        "brenda", "pamela", "nicole", "emma", "samantha", "katherine", "christine", "debra", "rachel", "catherine", "carolyn", "janet",
-        "ruth", "maria", "heather", "diane", "virginia", "julie", "joyce", "victoria", "olivia", "kelly", "christina", "lauren",
-        "joan", "evelyn", "judith", "megan", "cheryl", "andrea", "hannah", "martha", "jacqueline", "frances", "gloria", "ann", "teresa",
-        "kathryn", "sara", "janice", "jean", "alice", "madison", "doris", "abigail", "julia", "judy", "grace", "denise", "amber",
-        "marilyn", "beverly", "danielle", "theresa", "sophia", "marie", "diana", "brittany", "natalie", "isabella", "charlotte",
-        "rose", "alexis", "kayla", "jane", "mia", "ava", "chloe", "lily", "ella", "lucy", "jan", "jo",
-        "hans", "jurgen", "klaus", "wolfgang", "stefan", "andreas", "ursula", "petra", "sabine", "monika", "pierre", "jean-pierre",
-        "marc", "philippe", "nicolas", "sophie", "camille", "isabelle", "nathalie", "giuseppe", "giovanni", "marco", "francesco",
-        "luca", "alessandro", "giulia", "francesca", "chiara", "antonio", "manuel", "francisco", "javier", "carlos", "miguel", "luis",
-        "pedro", "pablo", "ana", "carmen", "lucia", "sofia", "isabel", "rosa", "guadalupe", "jesus", "alejandro", "fernando",
-        "lars", "anders", "erik", "nils", "ingrid", "astrid", "karin", "jan-erik", "pieter", "johannes", "willem", "sanne", "piotr",
-        "krzysztof", "tomasz", "katarzyna", "malgorzata", "ivan", "sergei", "dmitri", "olga", "natalia", "tatiana", "elena",
-        "mohammed", "muhammad", "ahmed", "ali", "hassan", "hussein", "omar", "fatima", "aisha", "khadija", "mustafa", "yusuf",
-        "raj", "rahul", "amit", "sanjay", "priya", "anjali", "sunita", "deepak", "arjun", "vijay", "lakshmi", "ravi",
-        "wei", "jing", "li", "ming", "hui", "yan", "xin", "hiroshi", "takashi", "yuki", "haruto", "sakura", "kenji", "akira",
-        "minjun", "jiwoo", "seojun", "nguyen", "thi", "van", "kwame", "kofi", "ama", "chinedu", "ngozi", "oluwaseun", "tunde",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        using var stream = typeof(NameAndDateGuard).Assembly.GetManifestResourceStream(GivenNamesResource)
+            ?? throw new InvalidOperationException($"The embedded resource {GivenNamesResource} is missing from the Ingest assembly.");
+        using var reader = new StreamReader(stream);
+        var names = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            // One name a line, no blank lines; the header is comment lines.
+            if (!line.StartsWith('#')) names.Add(line);
+        }
+
+        return names.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    private const string GivenNamesResource = "Monitoring.Ingest.Validation.given-names.txt";
 
     /// <summary>Two or three alphabetic words separated by spaces, '-', '_' or '.', or "Last, First": the shape of a person's name.</summary>
     [GeneratedRegex(@"^\s*(?<word>[A-Za-z][A-Za-z']+)(?:\s*,\s*|[\s\-_.]+)(?<word>[A-Za-z][A-Za-z']*)\.?(?:[\s\-_.]+(?<word>[A-Za-z][A-Za-z']+))?\s*$")]

@@ -38,7 +38,7 @@ chosen=("$@"); [ ${#chosen[@]} -eq 0 ] && chosen=("${order[@]}")
 
 for set in "${chosen[@]}"; do
   [ -n "${project[$set]:-}" ] || { echo "unknown set '$set' (one of: ${order[*]})" >&2; exit 2; }
-  args=(--project "$(basename "${project[$set]}")" --reporter json --reporter html --reporter progress
+  args=(--project "$(basename "${project[$set]}")" --reporter json --reporter html --reporter progress --reporter dots
         --concurrency "$concurrency" --configuration Release --skip-version-check)
   globs=${MUTATION_FILES:-${mutate[$set]}}
   set -f; for p in $globs; do args+=(--mutate "$p"); done; set +f

@@ -15,7 +15,8 @@ internal static class ChainCostSummary
         t.AppendLine("alternating order: **bulk** (the chain dropped and the whole store chained again, pages of 5,000) and **follow** (two");
         t.AppendLine(Inv($"writers in a child process append {follow:N0} events in concurrent transactions of 200 while the follower follows, polling"));
         t.AppendLine("every 200 ms as in the services). CPU time of this process (the follower)");
-        t.AppendLine("and of the PostgreSQL backends serving the follower's connections (/proc/<pid>/stat), per chained event.");
+        t.AppendLine("and of the PostgreSQL backends serving the follower's connections (/proc/<pid>/stat), per chained event, after one");
+        t.AppendLine("unmeasured bulk pass of each follower (JIT). The store grows by the follow rounds, so later bulk rounds chain more.");
         t.AppendLine(Inv($"Command: `dotnet run -c Release --project bench/Audit -- chain-cost --rows {rows} --follow {follow} --rounds {rounds}`; load average at the end {File.ReadAllText("/proc/loadavg")[..14].Trim()} on {Environment.ProcessorCount} cores."));
         t.AppendLine();
         t.AppendLine("| round | follower | mode | events | events/s | follower process µs/event | PostgreSQL backends µs/event | total µs/event | pages | load at start |");

@@ -8,7 +8,7 @@ using Monitoring.Audit.Benchmarks;
 // Offline verify alone, new against the previous verifier, on an existing export:
 //   dotnet run -c Release --project bench/Audit -- offline FILE [rounds]
 // What chaining costs per event, follower process and PostgreSQL backends (CPU time), each round from the genesis again:
-//   dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--rounds 5] [--page 5000] [--schema S --keep]
+//   dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--schema S --keep]
 // The Ingest path with and without the chain: bench/Audit/ingest-ratio.sh (the Ingest benchmark, follower on and off, alternated).
 if (args is ["export-child", var connection, var schema, var rows, var file])
 {

@@ -121,7 +121,7 @@ internal static class AuditBench
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private static async Task<double> FillAsync(string connection, string schema, long rows)
+    internal static async Task<double> FillAsync(string connection, string schema, long rows)
     {
         await using var store = DocumentStore.For(o =>
         {

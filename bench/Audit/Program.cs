@@ -7,11 +7,25 @@ using Monitoring.Audit.Benchmarks;
 // --schema reuses (and with --keep leaves behind) a filled and chained store, so that a rerun skips the slow fill.
 // Offline verify alone, new against the previous verifier, on an existing export:
 //   dotnet run -c Release --project bench/Audit -- offline FILE [rounds]
+// What chaining costs per event, follower process and PostgreSQL backends (CPU time), each round from the genesis again:
+//   dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--schema S --keep]
 // The Ingest path with and without the chain: bench/Audit/ingest-ratio.sh (the Ingest benchmark, follower on and off, alternated).
 if (args is ["export-child", var connection, var schema, var rows, var file])
 {
     // A fresh process per size, so its peak RSS is the export's alone.
     Console.WriteLine(await ExportChild.RunAsync(connection, schema, long.Parse(rows, CultureInfo.InvariantCulture), file));
+    return;
+}
+
+if (args is ["chain-writers", var pg, var into, var count])
+{
+    await ChainCost.WritersAsync(pg, into, int.Parse(count, CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["chain-cost", ..])
+{
+    await ChainCost.RunAsync(args);
     return;
 }
 

@@ -196,8 +196,12 @@ public static class Redaction
     /// <summary>The hash a body stands for: the recorded one when it is a redaction marker, else its own hash.</summary>
     public static byte[] DataHash(string data, out bool redacted)
     {
-        redacted = data.Length == 81 && data.StartsWith("{\"$redacted\": \"", StringComparison.Ordinal) && data.EndsWith("\"}", StringComparison.Ordinal);
-        return redacted ? Convert.FromHexString(data.AsSpan(15, 64)) : ChainHash.Of(data);
+        // A marker-shaped body whose 64 characters are not hex is an ordinary body (as in the byte overload), not an error:
+        // throwing here would stop the follower and the verifier on a body any writer could store.
+        var hash = new byte[ChainHash.Size];
+        redacted = data.Length == 81 && data.StartsWith("{\"$redacted\": \"", StringComparison.Ordinal) && data.EndsWith("\"}", StringComparison.Ordinal)
+            && Convert.FromHexString(data.AsSpan(15, 64), hash, out _, out var written) == OperationStatus.Done && written == ChainHash.Size;
+        return redacted ? hash : ChainHash.Of(data);
     }
 
     /// <summary>Same as <see cref="DataHash(string, out bool)"/> over the exact UTF-8 bytes of an exported body.</summary>

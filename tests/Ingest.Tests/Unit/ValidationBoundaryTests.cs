@@ -276,6 +276,43 @@ public sealed class ValidationBoundaryTests
     }
 
     [Fact]
+    public void GivenAnAgeThatIsNoDicomAgeString_WhenParsed_ThenTheProblemShowsTheExpectedForm()
+    {
+        var item = Samples.Inference();
+        item["patient"]!.AsObject().Remove("ageBand");
+        item["patient"]!["age"] = "43Y";
+
+        Assert.Equal(
+            (0, "$.patient.age", "schema", "'43Y' must be a DICOM age string: 3 digits and D, W, M or Y, e.g. 043Y"),
+            Only(Parse(EventKind.Inference, item)));
+    }
+
+    [Fact]
+    public void GivenAPersonNameAsEthnicity_WhenParsed_ThenItIsRefusedForPrivacy()
+    {
+        var item = Samples.Inference();
+        item["patient"]!["ethnicity"] = "Mary Jones";
+
+        Assert.Equal(
+            (0, "$.patient.ethnicity", "privacy", "value looks like a person's name ('Mary' is a given name); this field must not carry names or dates"),
+            Only(Parse(EventKind.Inference, item)));
+    }
+
+    [Fact]
+    public void GivenAnAgeBandEndingAt130_WhenParsed_ThenItIsStoredOpenEndedAndOneYearMoreIsRefused()
+    {
+        var item = Samples.Inference();
+        item["patient"]!["ageBand"] = "65-130";
+        var beyond = Samples.Inference();
+        beyond["patient"]!["ageBand"] = "65-131";
+
+        var inference = Assert.IsType<InferenceRecorded>(Assert.Single(Parse(EventKind.Inference, item).Items).Event);
+
+        Assert.Equal("65+", inference.Patient.AgeBand);
+        Assert.Equal((0, "$.patient.ageBand", "schema", "'65-131' must have lower ≤ upper ≤ 130"), Only(Parse(EventKind.Inference, beyond)));
+    }
+
+    [Fact]
     public void GivenACaretInText_WhenCheckedForNamesAndDates_ThenItIsADicomPersonName()
     {
         Assert.Equal("looks like a DICOM person name (Family^Given)", NameAndDateGuard.Problem("DOE^JANE"));

@@ -32,11 +32,16 @@ previous = [l for l in text.split(begin, 1)[1].split(end, 1)[0].splitlines() if 
 
 
 def kept(s, per_file):
-    return [l for l in previous if l.startswith(f"| {s} |") and (l.count("`") >= 2 and "/" in l.split("|")[2]) == per_file]
+    return [l for l in previous if (l.startswith(f"| {s} |") or l.startswith(f"| {s} (")) and (l.count("`") >= 2 and "/" in l.split("|")[2]) == per_file]
 
 
 rows = ["| set | file | mutants | detected | survived | no coverage | score |", "|---|---|---:|---:|---:|---:|---:|"]
 summary = ["| set | mutants | detected | survived | no coverage | score | run time | command |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+def relative(path):
+    """Relative to the repository, wherever the run was (another worktree, a copied report)."""
+    return next((path[path.index(f"/{top}/") + 1:] for top in ("services", "libs", "tools") if f"/{top}/" in path), path)
+
+
 def file_rows(set_dir):
     """Each file's mutants from the newest report that mutated it: the set's full run, or a later partial rerun of
     some of its files (MUTATION_FILES), which always covers each file it names whole."""
@@ -45,7 +50,8 @@ def file_rows(set_dir):
     for r in sorted(reports, key=os.path.getmtime):
         for path, f in json.load(open(r))["files"].items():
             if sum(counts(f["mutants"]).values()) > 0:
-                chosen[path] = f["mutants"]
+                # Keyed relative to the repository: a rerun from another worktree replaces the file's row, not adds one.
+                chosen[relative(path)] = f["mutants"]
     runs = [os.path.dirname(os.path.dirname(r)) for r in reports]
     return chosen, runs
 
@@ -62,9 +68,7 @@ for s in order:
         for k in total_c:
             total_c[k] += c[k]
         pct, detected, total = score(c)
-        # Relative to the repository, wherever the run was (another worktree, a copied report).
-        name = next((path[path.index(f"/{top}/") + 1:] for top in ("services", "libs", "tools") if f"/{top}/" in path), path)
-        rows.append(f"| {s} | `{name}` | {total} | {detected} | {c['Survived']} | {c['NoCoverage']} | {pct:.1f} % |")
+        rows.append(f"| {s} | `{path}` | {total} | {detected} | {c['Survived']} | {c['NoCoverage']} | {pct:.1f} % |")
     pct, detected, total = score(total_c)
     seconds = [int(open(os.path.join(d, "seconds")).read()) for d in runs if os.path.exists(os.path.join(d, "seconds"))]
     took = (f"{seconds[0] // 60} min" if len(seconds) == 1 else f"{sum(seconds) // 60} min in {len(seconds)} runs") if seconds else "?"

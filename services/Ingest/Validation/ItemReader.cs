@@ -18,7 +18,10 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
     public void Error(string path, string message, string reason = ValidationError.Schema) =>
         Errors.Add(new ValidationError(Index, path, reason, message));
 
-    /// <summary>Checks that <paramref name="element"/> is an object with only the allowed properties.</summary>
+    /// <summary>
+    /// Checks that <paramref name="element"/> is an object with only the allowed properties; false when its fields cannot be
+    /// read (not an object, or a property name that is not text).
+    /// </summary>
     public bool Object(JsonElement element, string path, FieldNames allowed)
     {
         if (element.ValueKind != JsonValueKind.Object)
@@ -28,11 +31,14 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         }
 
         Span<char> buffer = stackalloc char[PropertyNames.MaxInPlace];
+        var readable = true;
         foreach (var property in element.EnumerateObject())
         {
             if (Storable.Name(property) is null)
             {
+                // Not readable: looking up any field of this object would materialise that name and throw.
                 Error(path, "has a property name holding an unpaired UTF-16 surrogate escape, which is not text and cannot be stored");
+                readable = false;
                 continue;
             }
 
@@ -46,7 +52,7 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             }
         }
 
-        return true;
+        return readable;
     }
 
     public static JsonElement? Get(JsonElement obj, string name) =>
@@ -173,10 +179,9 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
             return $"must be a number, found {Describe(value)}";
         }
 
-        if (!value.TryGetDouble(out number))
-        {
-            return "must be a finite number within double precision";
-        }
+        // True for every number token: System.Text.Json reads a literal beyond double's range as ±infinity and one below its
+        // smallest magnitude as 0, both refused just below (StorableTests pins this).
+        _ = value.TryGetDouble(out number);
 
         if (Storable.DoubleProblem(value, number) is { } unstorable)
         {
@@ -247,18 +252,6 @@ internal sealed partial class ItemReader(int index, List<ValidationError> errors
         }
 
         return ok ? labels : null;
-    }
-
-    /// <summary>Checks one label or map key; reports at <paramref name="path"/> and returns null when it is not acceptable.</summary>
-    public string? LabelText(string text, string path)
-    {
-        if (LabelProblem(text) is { } problem)
-        {
-            Error(path, problem.Message, problem.Reason);
-            return null;
-        }
-
-        return text;
     }
 
     /// <summary>Why a label or map key is not acceptable (reason and message), or null.</summary>

@@ -28,13 +28,7 @@ public static partial class PrivacyGuard
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ForbiddenLookup =
         ForbiddenNames.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>Normalises a property name for comparison: lowercase letters and digits only.</summary>
-    public static string Normalise(string name)
-    {
-        Span<char> buffer = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
-        return new string(buffer[..Normalise(name, buffer)]);
-    }
-
+    /// <summary>Normalises a property name for comparison into <paramref name="buffer"/>: lowercase letters and digits only.</summary>
     private static int Normalise(ReadOnlySpan<char> name, Span<char> buffer)
     {
         var n = 0;

@@ -17,6 +17,7 @@ public sealed class AgeCoarseningTests
     [InlineData("65-100", null, "65+", null)]
     [InlineData("95+", null, "90+", null)]
     [InlineData("90+", null, "90+", null)]
+    [InlineData("090+", null, "90+", null)] // written with a leading zero: the top category, spelled as such
     [InlineData("85+", null, "85+", null)]
     [InlineData("65+", null, "65+", null)]
     [InlineData("80-89", null, "80-89", null)]

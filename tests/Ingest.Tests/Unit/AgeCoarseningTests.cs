@@ -4,7 +4,7 @@ using Monitoring.Ingest.Validation;
 
 namespace Monitoring.Ingest.Tests.Unit;
 
-/// <summary>Ages over 89 are stored only as the 90+ category (HIPAA Safe Harbor), never refused.</summary>
+/// <summary>Ages over 89 are stored only as the 90+ category (HIPAA Safe Harbor), never refused; bands without leading zeros.</summary>
 public sealed class AgeCoarseningTests
 {
     [Theory]
@@ -21,6 +21,10 @@ public sealed class AgeCoarseningTests
     [InlineData("85+", null, "85+", null)]
     [InlineData("65+", null, "65+", null)]
     [InlineData("80-89", null, "80-89", null)]
+    [InlineData("040-064", null, "40-64", null)] // leading zeros dropped: one band, one stored value
+    [InlineData("05-017", null, "5-17", null)]
+    [InlineData("065+", null, "65+", null)]
+    [InlineData("0-17", null, "0-17", null)]
     public void AgesPast89AreCoarsenedTo90Plus(string? band, string? age, string? storedBand, string? storedAge)
     {
         var item = Samples.Inference();

@@ -7,6 +7,7 @@ using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Monitoring.Contracts;
 using Monitoring.DriftDetector.Storage;
 using Monitoring.DriftDetector.Subscription;
@@ -228,6 +229,11 @@ public sealed class DriftHost : IAsyncDisposable
         {
             builder.UseEnvironment("Testing");
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
+
+            // The service's 8 s stop budget suits a pod; a CI machine running every test assembly at once can spend it on the
+            // bus and daemons before the pipeline's turn, which then gives up its final flush and fails the test's dispose.
+            // Tests that mean to crash the detector kill the process or skip the flush themselves; a graceful stop here must finish.
+            builder.ConfigureServices(services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60)));
         }
     }
 }

@@ -3,6 +3,8 @@ extern alias drift;
 extern alias ingest;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Monitoring.Audit.Tests.Support;
 
@@ -17,6 +19,10 @@ public sealed class ServiceHost<TEntry> : IAsyncDisposable where TEntry : class
         {
             b.UseEnvironment("Testing");
             foreach (var (k, v) in settings) b.UseSetting(k, v);
+
+            // The services' 8 s stop budget suits a pod; on a CI machine running every test assembly at once, a graceful
+            // stop must still finish (the detector's pipeline gives up its final flush when the budget is spent).
+            b.ConfigureServices(s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60)));
         });
         _ = factory.Server; // start now
     }

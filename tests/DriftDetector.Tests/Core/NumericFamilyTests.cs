@@ -148,8 +148,12 @@ public sealed class NumericFamilyTests
         f.State.ScopeKeys.Add("site=new");
         Assert.Null(f.Bank.CurrentEffect("site=new", "feature:meanIntensity"));
 
-        // A snapshot from before the small-shift charts (design cells only): slot 0 is read from its design cells, slot 1 has none.
-        f.Scope(0).Numeric.RemoveRange(2, 6);
+        // A snapshot from before the small-shift charts (the design cells of both slots): read from the design cells only.
+        f.Scope(0).Numeric.RemoveRange(4, 4);
+        Assert.Equal(z, f.Bank.CurrentEffect("*", "feature:meanIntensity")!.Value, 12);
+        Assert.Equal(0.0, f.Bank.CurrentEffect("*", "feature:imageQuality"));
+        // A snapshot with slot 0's cells only: slot 1 has none.
+        f.Scope(0).Numeric.RemoveRange(2, 2);
         Assert.Equal(z, f.Bank.CurrentEffect("*", "feature:meanIntensity")!.Value, 12);
         Assert.Null(f.Bank.CurrentEffect("*", "feature:imageQuality"));
     }

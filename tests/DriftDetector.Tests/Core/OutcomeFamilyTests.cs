@@ -97,19 +97,19 @@ public sealed class OutcomeFamilyTests
     [Fact]
     public void GivenFewerInferencesLabelledThanSeen_WhenACaseArrives_ThenTheChartsRateIsTheScopesRateTimesTheLabelledShare()
     {
-        // 999 inferences observed, then missed positives: the k-th sees (k + 1)/1,000 of the scope's 5,000 a year (at least 0.001).
+        // 99 inferences observed, then missed positives: the k-th sees (k + 1)/100 of the scope's 5,000 a year (at most all of it).
         var f = OneLabel().Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Count(0, 500).Freeze();
-        for (var i = 0; i < 999; i++) f.Observe([0], [double.NaN]);
+        for (var i = 0; i < 99; i++) f.Observe([0], [double.NaN]);
 
         Case(f, [0], positive: true, score: 0.1);
-        var first = Chart(0.1, 200, 5000 * 2 / 1000.0, 0.25);
+        var first = Chart(0.1, 200, 5000 * 2 / 100.0, 0.25);
         Assert.Equal(first.Hit, f.Scope(0).Outcomes[0].Sensitivity.Chart.S, 12);
         var steps = 1;
         double h;
         do
         {
             steps++;
-            h = Chart(0.1, 200, 5000 * (steps + 1) / 1000.0, 0.25).Threshold;
+            h = Chart(0.1, 200, 5000 * Math.Min(1, (steps + 1) / 100.0), 0.25).Threshold;
         }
         while (steps * first.Hit < h);
         for (var i = 1; i < steps; i++) Case(f, [0], positive: true, score: 0.1);
@@ -167,7 +167,7 @@ public sealed class OutcomeFamilyTests
     {
         // Channels: pneumothorax, effusion, all-labels (the pooled one: both labels' reference cases). 1 scope × 3 channels × 2 cells.
         var f = new MonitorFixture(Policy(p => p.Performance.Labels = [Label, "effusion"]))
-            .Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Labels(0, 1, tp: 90, fn: 10, tn: 360, fp: 40).Count(0, 500).Freeze();
+            .Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Labels(0, 1, tp: 80, fn: 20, tn: 360, fp: 40).Count(0, 500).Freeze();
         var scores = new Dictionary<string, double> { [Label] = 0.2, ["effusion"] = 0.7 };
 
         // A pneumothorax the model missed and an effusion it flagged that was not there.
@@ -179,14 +179,14 @@ public sealed class OutcomeFamilyTests
         var a = 0.5 / 6;
         Assert.Equal(Chart(0.1, 200, 5000, a).Hit, o[0].Sensitivity.Chart.S, 12);
         Assert.Equal(Chart(0.1, 400, 5000, a).Hit, o[1].Specificity.Chart.S, 12);
-        Assert.Equal(Chart(30.0 / 300, 300, 5000, a).Hit, o[2].Sensitivity.Chart.S, 12);
+        Assert.Equal(Chart(40.0 / 300, 300, 5000, a).Hit, o[2].Sensitivity.Chart.S, 12);
         Assert.Equal(Chart(70.0 / 700, 700, 5000, a).Hit, o[2].Specificity.Chart.S, 12);
 
-        // Missed pneumothoraces only: the pooled channel (p₀ 0.1 over 300) alarms at its own threshold and step.
-        var pooled = Chart(0.1, 300, 5000, a);
+        // Missed pneumothoraces only: the pooled channel (p₀ 40/300) alarms at its own threshold.
+        var pooled = Chart(40.0 / 300, 300, 5000, a);
         var perLabel = Chart(0.1, 200, 5000, a);
-        var first = Math.Min((int)Math.Ceiling(pooled.Threshold / pooled.Hit), (int)Math.Ceiling(perLabel.Threshold / perLabel.Hit));
-        for (var i = 1; i < first + 5; i++) Case(f, [0], positive: true, score: 0, scores: new Dictionary<string, double> { [Label] = 0.2 });
+        var last = Math.Max((int)Math.Ceiling(pooled.Threshold / pooled.Hit), (int)Math.Ceiling(perLabel.Threshold / perLabel.Hit));
+        for (var i = 1; i < last; i++) Case(f, [0], positive: true, score: 0, scores: new Dictionary<string, double> { [Label] = 0.2 });
         var signals = f.Opened.Select(x => (x.Evidence.Signal, x.Evidence.Threshold)).ToList();
         Assert.Contains(("performance:sensitivity:all-labels", (double?)pooled.Threshold), signals);
         Assert.Contains(("performance:sensitivity:pneumothorax", (double?)perLabel.Threshold), signals);
@@ -195,20 +195,21 @@ public sealed class OutcomeFamilyTests
     [Fact]
     public void GivenSubgroupsThatDifferLittle_WhenTheirPositivesAreMissed_ThenEachBaselineIsShrunkTowardsThePopulationByTheMedianSpread()
     {
-        // Population 1,000 positives, 100 missed (p 0.1). Subgroups (n, missed): A 200/20, B 200/30, C 200/16, D 19/10 (under 20:
+        // Population 1,000 positives, 100 missed (p 0.1). Subgroups (n, missed): A 200/20, B 200/30, C 400/54, D 19/10 (under 20:
         // no term, no departure), E 100/40 (departs: |0.4 − 0.1| > 2·√(0.4·0.6/100 + τ²)). Terms (p̂ₛ − p)² − p̂ₛ(1 − p̂ₛ)/nₛ of
         // A, B, C, E; their median (the upper middle of four) is B's: τ² = 0.05² − 0.15·0.85/200 = 0.0018625, and the prior
-        // holds p(1 − p)/τ² ≈ 48.3 cases; E keeps its own baseline with the minimum 20.
+        // holds p(1 − p)/τ² ≈ 48.3 cases; E keeps its own baseline with the minimum 20. C would depart without the spread τ²
+        // (|0.135 − 0.1| > 2·√(0.135·0.865/400)) but not with it.
         // A budget of 6 false alarms a year (0.5 a cell): thresholds small subgroups can meet.
         var f = OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A", "site=B", "site=C", "site=D", "site=E")
             .Labels(0, 0, tp: 900, fn: 100, tn: 900, fp: 100).Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 170, 30, 0, 0)
-            .Labels(3, 0, 184, 16, 0, 0).Labels(4, 0, 9, 10, 0, 0).Labels(5, 0, 60, 40, 0, 0);
+            .Labels(3, 0, 346, 54, 0, 0).Labels(4, 0, 9, 10, 0, 0).Labels(5, 0, 60, 40, 0, 0);
         for (var si = 0; si < 6; si++) f.Count(si, 500);
         f.Freeze();
         var tau2 = 0.05 * 0.05 - 0.15 * 0.85 / 200;
         var prior = 0.09 / tau2;
         (double P0, double Cases, long N) Shrunk(long n, long x, double cases) => ((x + cases * 0.1) / (n + cases), n + cases, n);
-        var expected = new[] { (0.1, 1000.0, 1000L), Shrunk(200, 20, prior), Shrunk(200, 30, prior), Shrunk(200, 16, prior), Shrunk(19, 10, prior), Shrunk(100, 40, 20) };
+        var expected = new[] { (0.1, 1000.0, 1000L), Shrunk(200, 20, prior), Shrunk(200, 30, prior), Shrunk(400, 54, prior), Shrunk(19, 10, prior), Shrunk(100, 40, 20) };
         var a = 0.5;
 
         for (var i = 0; i < 200; i++) Case(f, [0, 1, 2, 3, 4, 5], positive: true, score: 0.1);
@@ -230,13 +231,65 @@ public sealed class OutcomeFamilyTests
     [Fact]
     public void GivenFewerThanThreeSubgroupsWithTwentyCases_WhenTheirCasesArrive_ThenThePriorHasTheMinimumTwentyCases()
     {
-        var f = OneLabel(p => p.Performance.MinLabelled = 10, "site=A", "site=B")
-            .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0).Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 170, 30, 0, 0).Count(0, 500).Count(1, 500).Count(2, 500).Freeze();
+        // site=C has no labelled reference accumulator: 0 reference cases, so it learns (below minLabelled).
+        var f = OneLabel(p => p.Performance.MinLabelled = 10, "site=A", "site=B", "site=C")
+            .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0).Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 170, 30, 0, 0).Count(0, 500).Count(1, 500).Count(2, 500);
+        f.State.Reference.Late.RemoveAt(3);
+        f.Freeze();
 
-        Case(f, [2], positive: true, score: 0.1);
+        Case(f, [2, 3], positive: true, score: 0.1);
 
-        var chart = Chart((30 + 20 * 0.1) / 220, 220, 5000, 0.5 / 6);
+        var chart = Chart((30 + 20 * 0.1) / 220, 220, 5000, 0.5 / 8);
         Assert.Equal(chart.Hit, f.Scope(2).Outcomes[0].Sensitivity.Chart.S, 12);
+        Assert.Equal((1L, 1L, 0.0), (f.Scope(3).Outcomes[0].Sensitivity.BaselineEvents, f.Scope(3).Outcomes[0].Sensitivity.BaselineCases, f.Scope(3).Outcomes[0].Sensitivity.Chart.S));
+    }
+
+    [Fact]
+    public void GivenThreeSubgroupsOneWithExactlyTwentyCasesThatDeparts_WhenTheirCasesArrive_ThenItCountsInTheSpreadAndKeepsItsOwnBaseline()
+    {
+        // Terms of A 200/24, B 200/30 and F 20/10 (exactly 20: counted); median B's 0.0018625, prior ≈ 48.3 cases. F departs
+        // (|0.5 − 0.1| > 2·√(0.5·0.5/20 + τ²)): it keeps its own baseline with the minimum 20 pseudo-cases.
+        var f = OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A", "site=B", "site=F")
+            .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0).Labels(1, 0, 176, 24, 0, 0).Labels(2, 0, 170, 30, 0, 0).Labels(3, 0, 10, 10, 0, 0);
+        for (var si = 0; si < 4; si++) f.Count(si, 500);
+        f.Freeze();
+        var prior = 0.09 / (0.05 * 0.05 - 0.15 * 0.85 / 200);
+
+        Case(f, [1, 3], positive: true, score: 0.1);
+
+        var a = 6.0 / 8;
+        Assert.Equal(Chart((24 + prior * 0.1) / (200 + prior), 200 + prior, 5000, a).Hit, f.Scope(1).Outcomes[0].Sensitivity.Chart.S, 12);
+        Assert.Equal(Chart((10 + 20 * 0.1) / 40, 40, 5000, a).Hit, f.Scope(3).Outcomes[0].Sensitivity.Chart.S, 12);
+    }
+
+    [Fact]
+    public void GivenLateLabelsThatChangeTheSpread_WhenTheNextCaseArrives_ThenThePriorIsRecomputedFromTheReferenceAlone()
+    {
+        // Before: A 200/20, B 200/30, C 200/16 (median term C's, τ² = 0.000032: the prior is capped at 2,000 cases). A found
+        // positive in * and B folds into their baselines. Then late labels of reference inferences: C 220/40, population
+        // 1,020/124. The prior is recomputed from the reference (p = 124/1,020, not the population's baseline 124/1,021):
+        // terms A, B, C around that p, median B's.
+        var f = OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A", "site=B", "site=C")
+            .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0).Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 170, 30, 0, 0).Labels(3, 0, 184, 16, 0, 0);
+        for (var si = 0; si < 4; si++) f.Count(si, 500);
+        f.Freeze();
+        Case(f, [0, 2], positive: true, score: 0.9);
+        f.Labels(0, 0, 896, 124, 0, 0).Labels(3, 0, 180, 40, 0, 0);
+
+        var p = 124.0 / 1020;
+        double Term(double n, double x) => (x / n - p) * (x / n - p) - x / n * (1 - x / n) / n;
+        var terms = new[] { Term(200, 20), Term(200, 30), Term(220, 40) }.Order().ToArray();
+        Assert.Equal(Term(200, 30), terms[1]);
+        var prior = Math.Clamp(p * (1 - p) / terms[1], 20, 2000);
+        var population = 124.0 / 1021;
+        var p0 = (20 + prior * population) / (200 + prior);
+        var chart = Chart(p0, 200 + prior, 5000, 6.0 / 8);
+        var steps = (int)Math.Ceiling(chart.Threshold / chart.Hit);
+        for (var i = 0; i < steps; i++) Case(f, [1], positive: true, score: 0.1);
+
+        var o = Assert.Single(f.Opened);
+        Assert.Equal(("site=A", chart.Threshold, steps), (o.Scope, o.Evidence.Threshold, o.Evidence.CurrentSize));
+        Assert.Equal(1 - p0, o.Evidence.EffectSize!.Value, 12);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ internal sealed class MonitorBank
         {
             // A family without cells (a study field never filled in the reference, a feature that arrived after it) compiles
             // too: its tables are empty but sized to the bank's scopes, and its Observe reads them for every inference.
-            families[i].Compile(this, cells[i] > 0 ? 1.0 / present / cells[i] : 0);
+            families[i].Compile(this, 1.0 / present / Math.Max(1, cells[i]));
         }
     }
 

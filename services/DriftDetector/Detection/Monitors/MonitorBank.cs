@@ -108,7 +108,9 @@ internal sealed class MonitorBank
         var present = cells.Count(c => c > 0);
         for (var i = 0; i < families.Length; i++)
         {
-            if (cells[i] > 0) families[i].Compile(this, 1.0 / present / cells[i]);
+            // A family without cells (a study field never filled in the reference, a feature that arrived after it) compiles
+            // too: its tables are empty but sized to the bank's scopes, and its Observe reads them for every inference.
+            families[i].Compile(this, 1.0 / present / Math.Max(1, cells[i]));
         }
     }
 

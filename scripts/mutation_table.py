@@ -75,7 +75,8 @@ for s in order:
     commands = [open(os.path.join(d, "command")).read().strip() for d in sorted(runs) if os.path.exists(os.path.join(d, "command"))]
     command = " then ".join(f"`{c}`" for c in commands) if commands else f"`bash scripts/mutation.sh {s}`"
     whole = os.path.exists(os.path.join(out_dir, s, "reports", "mutation-report.json"))
-    label = s if whole else f"{s} ({len(chosen)} file{'s' if len(chosen) != 1 else ''} only: no whole-set run)"
+    # Without a whole-set run the row is the union of file-group runs (each file whole, against every test of the filter).
+    label = s if whole else f"{s} ({len(chosen)} file{'s' if len(chosen) != 1 else ''}, from {len(runs)} file-group run{'s' if len(runs) != 1 else ''})"
     summary.append(f"| {label} | {total} | {detected} | {total_c['Survived']} | {total_c['NoCoverage']} | **{pct:.1f} %** | {took} | {command} |")
 
 table = "\n".join(summary) + "\n\n" + "\n".join(rows)

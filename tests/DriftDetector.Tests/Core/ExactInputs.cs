@@ -1,4 +1,6 @@
 using Monitoring.Contracts;
+using Monitoring.DriftDetector.Detection;
+using Monitoring.DriftDetector.Policies;
 
 namespace Monitoring.DriftDetector.Tests.Core;
 
@@ -9,6 +11,32 @@ namespace Monitoring.DriftDetector.Tests.Core;
 internal static class ExactInputs
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// A policy built in memory (no file read): two features, the manufacturer, one score label with performance, subgroups
+    /// site/sex/ageBand/ethnicity, the subgroup monitors off (their set-up at freeze has its own tests).
+    /// </summary>
+    public static MonitoringPolicy Policy(Action<MonitoringPolicy>? change = null)
+    {
+        var p = new MonitoringPolicy();
+        p.Deployment.ModelId = "cxr-triage";
+        p.Deployment.ModelVersion = "2.3.1";
+        p.Reference.Count = 10_000;
+        p.Signals.Features = ["meanIntensity", "imageQuality"];
+        p.Signals.Study = ["manufacturer"];
+        p.Signals.Scores = ["pneumothorax"];
+        p.Subgroups.Attributes = ["site", "sex", "ageBand", "ethnicity"];
+        p.Performance.Labels = ["pneumothorax"];
+        p.Sequential.Monitors = false;
+        change?.Invoke(p);
+        return p;
+    }
+
+    public static PolicyHistory History(Action<MonitoringPolicy>? change = null)
+    {
+        var p = Policy(change);
+        return new PolicyHistory([new PolicyVersion(p.Deployment.Key, 1, 0, p, null, "test")]);
+    }
 
     public static InferenceRecorded Inference(
         string id = "inf-1", string site = "A", string sex = "M", string? ageBand = "18-39", string? age = null, string? ethnicity = "group-a",

@@ -296,4 +296,38 @@ public sealed class EvaluationExactTests
         Assert.Equal((0L, 2), (Batches(r).Batches, Batches(r).BatchCount));
         Assert.Equal(r.State.Reference.Bounds.LastSequence + 4, Batches(r).Batch.FirstSequence);
     }
+
+    private static MonitoringPolicy AllFloors() => Small(p => p.Performance.Floors = new() { ["sensitivity"] = 0.5, ["specificity"] = 0.5, ["auroc"] = 0.9 });
+
+    [Fact]
+    public void GivenEveryLabelledCaseMisclassified_WhenTheWindowMatures_ThenEachHarmRowOpensAFindingSayingWhatHappened()
+    {
+        var r = new Run(AllFloors())
+            .Feed(Labelled("A", 4, 1, 4, 1)).Feed(Labelled("A", 4, 1, 4, 1))
+            .Feed(Labelled("A", 0, 5, 0, 5)).Feed(Unlabelled("A", 10, 0.6));
+
+        var opened = r.Emitted.OfType<Findings.FindingOpened>().Where(o => o.Scope == "*").ToDictionary(o => $"{o.Evidence.Signal} {o.Evidence.Method}", o => o.Summary);
+        Assert.StartsWith("performance:sensitivity:pneumothorax fell below its floor in the whole population", opened["performance:sensitivity:pneumothorax wilson-floor"]);
+        Assert.StartsWith("performance:specificity:pneumothorax dropped against the reference in", opened["performance:specificity:pneumothorax two-proportion"]);
+        Assert.StartsWith("performance:auroc:pneumothorax fell below its floor in", opened["performance:auroc:pneumothorax delong-floor"]);
+        Assert.StartsWith("performance:auroc:pneumothorax dropped against the reference in", opened["performance:auroc:pneumothorax delong"]);
+        Assert.StartsWith("estimated:specificity:pneumothorax is estimated below its floor in", opened["estimated:specificity:pneumothorax cbpe"]);
+    }
+
+    [Fact]
+    public void GivenAWindowWhoseScoresAllCalibrateToZero_WhenItCloses_ThenItsEstimatesAreInsufficientInsteadOfAbortingTheClose()
+    {
+        // Reference scores 0.2 (negative), 0.3 (positive), 0.7, 0.8: isotonic calibration gives 0 below 0.2, so a window of
+        // scores 0.1 expects no positive case; CBPE is undefined there (it threw and stopped the window close before).
+        var r = new Run(AllFloors()).Feed(Labelled("A", 4, 1, 4, 1)).Feed(Unlabelled("A", 10)).Feed(Unlabelled("A", 10, 0.1));
+
+        Assert.Equal(1, r.State.ClosedWindows);
+        foreach (var metric in new[] { "sensitivity", "specificity" })
+        {
+            var estimated = r.Status(FindingKind.EstimatedPerformanceDecay, $"estimated:{metric}:pneumothorax", "cbpe")!;
+            Assert.Equal(("insufficient-evidence", 10L), (estimated.State, estimated.CurrentSize));
+        }
+
+        Assert.Equal("ok", r.Status(FindingKind.DistributionShift, "feature:meanIntensity", "ks")!.State);
+    }
 }

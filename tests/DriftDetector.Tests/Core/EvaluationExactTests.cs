@@ -330,4 +330,32 @@ public sealed class EvaluationExactTests
 
         Assert.Equal("ok", r.Status(FindingKind.DistributionShift, "feature:meanIntensity", "ks")!.State);
     }
+
+    [Fact]
+    public void GivenReaderFeedback_WhenTheWindowMatures_ThenTheOverrideRateIsComparedWithTheReferenceWhereBothHaveEnough()
+    {
+        var r = new Run(Small(p => p.Signals.ReaderOverrideRate = true)).Feed(Unlabelled("A", 20));
+        void Feedback(int first, int count, int overrides)
+        {
+            for (var i = first; i < first + count; i++)
+            {
+                var (sequence, e) = r.Sent["i" + i];
+                r.Detector.ReaderFeedback(r.Detector.State.LastSequence + 1, ExactInputs.Feedback("i" + i, i - first < overrides ? ReaderAction.Overrode : ReaderAction.Agreed), new JoinedInference(sequence, e));
+            }
+        }
+
+        Feedback(0, 10, 2);
+        r.Feed(Unlabelled("A", 9)).Feed(Unlabelled("B", 1));
+        Feedback(20, 10, 5);
+        r.Feed(Unlabelled("A", 10));
+
+        var expected = SignalTests.Categorical("chi2", new Dictionary<string, long> { ["overrode"] = 2, ["agreed"] = 8 }, new Dictionary<string, long> { ["overrode"] = 5, ["agreed"] = 5 });
+        var population = r.Status(FindingKind.DistributionShift, "reader:override-rate", "rate")!;
+        Assert.Equal((10L, 10L, expected.Statistic, expected.PValue), (population.ReferenceSize, population.CurrentSize, population.Statistic!.Value, population.PValue));
+        Assert.NotEqual("insufficient-evidence", population.State);
+        var siteA = r.Status(FindingKind.DistributionShift, "reader:override-rate", "rate", "site=A")!;
+        Assert.Equal(("insufficient-evidence", 10L, 9L), (siteA.State, siteA.ReferenceSize, siteA.CurrentSize));
+        var siteB = r.Status(FindingKind.DistributionShift, "reader:override-rate", "rate", "site=B")!;
+        Assert.Equal(("insufficient-evidence", 0L, 1L), (siteB.State, siteB.ReferenceSize, siteB.CurrentSize));
+    }
 }

@@ -314,12 +314,15 @@ public sealed class EvaluationExactTests
         Assert.StartsWith("estimated:specificity:pneumothorax is estimated below its floor in", opened["estimated:specificity:pneumothorax cbpe"]);
     }
 
-    [Fact]
-    public void GivenAWindowWhoseScoresAllCalibrateToZero_WhenItCloses_ThenItsEstimatesAreInsufficientInsteadOfAbortingTheClose()
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.9)]
+    public void GivenAWindowWhoseScoresAllCalibrateToZeroOrToOne_WhenItCloses_ThenItsEstimatesAreInsufficientInsteadOfAbortingTheClose(double score)
     {
-        // Reference scores 0.2 (negative), 0.3 (positive), 0.7, 0.8: isotonic calibration gives 0 below 0.2, so a window of
-        // scores 0.1 expects no positive case; CBPE is undefined there (it threw and stopped the window close before).
-        var r = new Run(AllFloors()).Feed(Labelled("A", 4, 1, 4, 1)).Feed(Unlabelled("A", 10)).Feed(Unlabelled("A", 10, 0.1));
+        // Reference scores 0.2 (negative), 0.3 (positive), 0.7 (negative), 0.8 (positive): isotonic calibration gives 0 up to
+        // 0.2 and 1 from 0.8, so a window of scores 0.1 expects no positive case and one of 0.9 no negative case; CBPE is
+        // undefined there (it threw and stopped the window close before).
+        var r = new Run(AllFloors()).Feed(Labelled("A", 4, 1, 4, 1)).Feed(Unlabelled("A", 10)).Feed(Unlabelled("A", 10, score));
 
         Assert.Equal(1, r.State.ClosedWindows);
         foreach (var metric in new[] { "sensitivity", "specificity" })

@@ -245,6 +245,24 @@ public sealed class OutcomeFamilyTests
     }
 
     [Fact]
+    public void GivenThreeSubgroupsWithTwentyCasesAndOneWithNineteen_WhenTheirCasesArrive_ThenOnlyTheThreeMakeTheSpread()
+    {
+        // Terms of A 200/20 (−0.00045), C 400/54 (0.000933) and B 200/30 (0.0018625): the median of three is C's. D 19/10 has
+        // no term (under 20 cases); counted, it would be a fourth and move the median (the upper middle) to B's.
+        var f = OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A", "site=B", "site=C", "site=D")
+            .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0).Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 170, 30, 0, 0)
+            .Labels(3, 0, 346, 54, 0, 0).Labels(4, 0, 9, 10, 0, 0);
+        for (var si = 0; si < 5; si++) f.Count(si, 500);
+        f.Freeze();
+        var prior = 0.09 / (0.035 * 0.035 - 0.135 * 0.865 / 400);
+
+        Case(f, [2], positive: true, score: 0.1);
+
+        // B's baseline (its own 30 of 200 missed) shrunk towards the population's 0.1 by the prior's cases.
+        Assert.Equal(Chart((30 + prior * 0.1) / (200 + prior), 200 + prior, 5000, 6.0 / 10).Hit, f.Scope(2).Outcomes[0].Sensitivity.Chart.S, 12);
+    }
+
+    [Fact]
     public void GivenThreeSubgroupsOneWithExactlyTwentyCasesThatDeparts_WhenTheirCasesArrive_ThenItCountsInTheSpreadAndKeepsItsOwnBaseline()
     {
         // Terms of A 200/24, B 200/30 and F 20/10 (exactly 20: counted); median B's 0.0018625, prior ≈ 48.3 cases. F departs

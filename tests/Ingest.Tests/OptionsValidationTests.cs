@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Options;
+using Monitoring.TestSupport;
 
 namespace Monitoring.Ingest.Tests;
 
@@ -13,9 +14,7 @@ public sealed class OptionsValidationTests
     [InlineData("RabbitMq:Port", "70000", "Port")]
     public void GivenAnOutOfRangeSetting_WhenTheServiceStarts_ThenStartIsRefusedNamingTheSetting(string key, string value, string member)
     {
-        using var factory = new Factory(key, value);
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.Server);
+        var error = HostStart.Refused<OptionsValidationException, Factory>(() => new Factory(key, value), f => f.Server);
 
         Assert.Contains(member, error.Message);
     }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Options;
+using Monitoring.TestSupport;
 
 namespace Monitoring.DriftDetector.Tests.Core;
 
@@ -37,14 +38,14 @@ public sealed class OptionsValidationTests
     [InlineData("RabbitMq:Port", "0", "Port")]
     public void GivenAnOutOfRangeSetting_WhenTheServiceStarts_ThenStartIsRefusedNamingTheSetting(string key, string value, string member)
     {
-        using var factory = new Factory(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [key] = value,
             ["DriftDetector:AutoStart"] = "false",
             ["ConnectionStrings:Marten"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
-        });
+        };
 
-        var error = Assert.Throws<OptionsValidationException>(() => factory.Server);
+        var error = HostStart.Refused<OptionsValidationException, Factory>(() => new Factory(settings), f => f.Server);
 
         Assert.Contains(member, error.Message);
     }

@@ -67,6 +67,14 @@ public sealed class Cbpe
         return Estimate(scores, calibrated, threshold);
     }
 
+    /// <summary>
+    /// As <see cref="EstimateFromScores"/>, but null instead of an exception when the calibrated probabilities expect no positive
+    /// or no negative case (every score where the reference calibrates to 0, or to 1): a window of such scores is insufficient
+    /// evidence, not an error.
+    /// </summary>
+    public CbpeResult? TryEstimateFromScores(ReadOnlySpan<double> scores, double threshold) =>
+        Compute(scores, Calibrator.Predict(scores), threshold, nullWhenUndefined: true);
+
     /// <summary>Estimates performance when the scores are themselves calibrated probabilities (ranking and threshold on them).</summary>
     /// <param name="calibratedProbabilities">Calibrated probabilities in [0, 1].</param>
     /// <param name="threshold">Decision threshold on the probabilities.</param>
@@ -81,7 +89,10 @@ public sealed class Cbpe
     /// <param name="threshold">Decision threshold on the raw scores.</param>
     /// <exception cref="ArgumentException">Empty or mismatched input; non-finite values; or every calibrated probability is 0 or every one
     /// is 1 (no expected positives or negatives: sensitivity, specificity and AUROC are undefined).</exception>
-    public static CbpeResult Estimate(ReadOnlySpan<double> scores, ReadOnlySpan<double> calibratedProbabilities, double threshold)
+    public static CbpeResult Estimate(ReadOnlySpan<double> scores, ReadOnlySpan<double> calibratedProbabilities, double threshold) =>
+        Compute(scores, calibratedProbabilities, threshold, nullWhenUndefined: false)!;
+
+    private static CbpeResult? Compute(ReadOnlySpan<double> scores, ReadOnlySpan<double> calibratedProbabilities, double threshold, bool nullWhenUndefined)
     {
         Guard.Finite(scores, nameof(scores));
         PerfGuard.Probabilities(calibratedProbabilities, nameof(calibratedProbabilities));
@@ -112,6 +123,7 @@ public sealed class Cbpe
         var negatives = tn + fp;
         if (!(positives > 0) || !(negatives > 0))
         {
+            if (nullWhenUndefined) return null;
             throw new ArgumentException(
                 $"CBPE is undefined: the calibrated probabilities sum to {positives} expected positives and {negatives} expected negatives.",
                 nameof(calibratedProbabilities));

@@ -153,7 +153,7 @@ internal sealed partial class DeploymentRuntime
                         continue;
                     }
 
-                    if (Estimate(model, scores) is not { } est)
+                    if (model.TryEstimateFromScores(CollectionsMarshal.AsSpan(scores), State.Threshold) is not { } est)
                     {
                         rows.Add(new Row { Kind = FindingKind.EstimatedPerformanceDecay, Scope = scope, Signal = signal, Method = "cbpe", CurrentSize = scores.Count, Insufficient = true });
                         continue;
@@ -183,24 +183,6 @@ internal sealed partial class DeploymentRuntime
         }
 
         Decide(rows, window.Bounds.ToContract(), sequence);
-    }
-
-    /// <summary>
-    /// CBPE of a window's scores, or null when the calibrated probabilities expect no positive or no negative case at all (every
-    /// score fell where the reference calibrated to 0, or to 1): the estimates are undefined there, and Cbpe throws, which used
-    /// to abort the whole window close (a subgroup window of low scores did it).
-    /// </summary>
-    private CbpeResult? Estimate(Cbpe model, List<double> scores)
-    {
-        var calibrated = model.Calibrator.Predict(CollectionsMarshal.AsSpan(scores));
-        double positives = 0, negatives = 0;
-        foreach (var p in calibrated)
-        {
-            positives += p;
-            negatives += 1 - p;
-        }
-
-        return positives > 0 && negatives > 0 ? Cbpe.Estimate(CollectionsMarshal.AsSpan(scores), calibrated, State.Threshold) : null;
     }
 
     /// <summary>

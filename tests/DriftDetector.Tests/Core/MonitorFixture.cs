@@ -168,9 +168,6 @@ internal sealed class MonitorFixture
 
     public ScopeMonitors Scope(int si) => State.Monitors.Scopes[si];
 
-    /// <summary>The budget share of one cell: the monitors' budget (0.5 a year) / families present / cells of the family.</summary>
-    public static double AlarmsPerYear(int families, int cells, double budget = 0.5) => budget / families / cells;
-
     /// <summary>The rate a scope's thresholds are compiled for: 10 × reference count a year, on the cache's 2.5 % grid.</summary>
     public static double GridRate(double perYear, int step = 40) => Math.Exp(Math.Round(Math.Log(perYear) * step) / step);
 }

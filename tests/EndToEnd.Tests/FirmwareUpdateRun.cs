@@ -42,6 +42,9 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
     internal IReadOnlyDictionary<long, (string StreamId, string? TraceId)> DecidingEvents { get; private set; } = new Dictionary<long, (string, string?)>();
     internal IReadOnlyList<WebhookDelivery> Webhooks { get; private set; } = [];
     internal IReadOnlyList<string> Emails { get; private set; } = [];
+
+    /// <summary>Failed delivery attempts the router recorded (alert id, delivery id, error): each may explain one redelivered copy.</summary>
+    internal IReadOnlyList<(Guid AlertId, Guid DeliveryId, string Error)> FailedAttempts { get; private set; } = [];
     internal IReadOnlyDictionary<string, TracedRequest> Requests => producer.Requests;
     internal string InjectedChange { get; private set; } = "";
 
@@ -90,6 +93,7 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
         Alerts = await AlertsAsync(db);
         FindingLinks = await LinksAsync(db);
         DecidingEvents = await DecidingEventsAsync(db, Findings.Concat(Changes).Select(o => o.IngestSequence).Distinct().ToArray());
+        FailedAttempts = await FailedAttemptsAsync(db);
         Webhooks = inbox.Deliveries;
         Emails = smtp.Messages();
     }
@@ -144,6 +148,16 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
                 a.GetProperty("FindingIds").EnumerateArray().Select(f => f.GetString()!).ToList(), labels));
         }
 
+        return list;
+    }
+
+    private async Task<IReadOnlyList<(Guid, Guid, string)>> FailedAttemptsAsync(NpgsqlConnection db)
+    {
+        var list = new List<(Guid, Guid, string)>();
+        await using var cmd = new NpgsqlCommand(
+            $"select stream_id, (data->>'DeliveryId')::uuid, data->>'Error' from {stack!.AlertsSchema}.mt_events where type = 'notification_failed' order by seq_id", db);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), r.GetGuid(1), r.GetString(2)));
         return list;
     }
 

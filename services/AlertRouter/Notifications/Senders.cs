@@ -88,6 +88,10 @@ public sealed class EmailSender : IReceiverSender
             message.To.Add(MailboxAddress.Parse(address));
         }
 
+        // One Message-ID per delivery, the same on every attempt: when an attempt ends without the server's reply (a timeout
+        // after the message was sent), the retry is a copy a mail client or archive recognises as the same message.
+        var from = message.From.Mailboxes.First();
+        message.MessageId = $"{c.Delivery.Id:N}@{(string.IsNullOrEmpty(from.Domain) ? "alert-router" : from.Domain)}";
         message.Headers.Add("X-Alert-Ids", string.Join(",", c.Alerts.Select(a => a.Id)));
         // Mail has no trace propagation of its own: the W3C header names the trace (the Dispatcher's activity), X-Trace-Ids every alert's.
         if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent }) message.Headers.Add("traceparent", traceParent);
@@ -100,6 +104,8 @@ public sealed class EmailSender : IReceiverSender
         }
 
         await smtp.SendAsync(message, ct);
+        // Accepted (250 after DATA): delivered. MailKit's QUIT ignores a reply that fails or comes too late (pinned by
+        // StalledSmtpTests), so a slow goodbye never turns a delivered message into a failed attempt and a second copy.
         await smtp.DisconnectAsync(true, ct);
     }
 }

@@ -36,22 +36,79 @@ public sealed class SmtpSink : IAsyncDisposable
         return probe.ExitCode == 0 ? null : "python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)";
     }
 
-    /// <summary>Starts aiosmtpd on a free port, on another one if the port was taken before aiosmtpd bound it.</summary>
-    public static Task<SmtpSink> StartAsync() => FreePorts.StartAsync(StartAsync);
+    /// <summary>The SMTP command whose reply a stalling server withholds, once.</summary>
+    public enum Stall
+    {
+        None,
 
-    private static async Task<SmtpSink> StartAsync(int port)
+        /// <summary>The message is stored, then the 250 after DATA comes late: the client cannot know it was delivered.</summary>
+        DataReply,
+
+        /// <summary>The message is stored and acknowledged, then the reply to QUIT comes late.</summary>
+        QuitReply,
+    }
+
+    /// <summary>
+    /// aiosmtpd's Maildir handler that, for the first message only, withholds the reply to DATA or to QUIT for a while
+    /// (a server that stored the message and then stalled); loaded by aiosmtpd's <c>-c</c> from a file written per server.
+    /// </summary>
+    private const string StallingHandler = """
+        import asyncio
+        from aiosmtpd.handlers import Mailbox
+
+        class StallingMailbox(Mailbox):
+            def __init__(self, mail_dir, command, seconds):
+                super().__init__(mail_dir)
+                self.command, self.seconds, self.stalled = command, float(seconds), False
+
+            async def stall(self, command):
+                if self.command == command and not self.stalled:
+                    self.stalled = True
+                    await asyncio.sleep(self.seconds)
+
+            async def handle_DATA(self, server, session, envelope):
+                reply = await super().handle_DATA(server, session, envelope)
+                await self.stall("DATA")
+                return reply
+
+            async def handle_QUIT(self, server, session, envelope):
+                await self.stall("QUIT")
+                return "221 Bye"
+
+            @classmethod
+            def from_cli(cls, parser, *args):
+                return cls(*args)
+        """;
+
+    /// <summary>Starts aiosmtpd on a free port, on another one if the port was taken before aiosmtpd bound it.</summary>
+    /// <param name="stall">Which reply to withhold for the first message (none by default).</param>
+    /// <param name="stallFor">How long that reply is withheld.</param>
+    public static Task<SmtpSink> StartAsync(Stall stall = Stall.None, TimeSpan stallFor = default) =>
+        FreePorts.StartAsync(port => StartAsync(port, stall, stallFor));
+
+    private static async Task<SmtpSink> StartAsync(int port, Stall stall, TimeSpan stallFor)
     {
         var maildir = Path.Combine(Path.GetTempPath(), $"alertrouter-mail-{Guid.NewGuid():N}");
         foreach (var sub in new[] { "tmp", "new", "cur" })
         {
             Directory.CreateDirectory(Path.Combine(maildir, sub));
         }
-        var info = new ProcessStartInfo(Python, $"-m aiosmtpd -n -l 127.0.0.1:{port} -c aiosmtpd.handlers.Mailbox {maildir}")
+
+        var handler = $"aiosmtpd.handlers.Mailbox {maildir}";
+        if (stall != Stall.None)
+        {
+            await File.WriteAllTextAsync(Path.Combine(maildir, "stalling_mailbox.py"), StallingHandler);
+            var command = stall == Stall.DataReply ? "DATA" : "QUIT";
+            handler = $"stalling_mailbox.StallingMailbox {maildir} {command} {stallFor.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        var info = new ProcessStartInfo(Python, $"-m aiosmtpd -n -l 127.0.0.1:{port} -c {handler}")
         {
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        info.Environment["PYTHONPATH"] = maildir;
         var process = Process.Start(info)!;
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();

@@ -57,7 +57,7 @@ public sealed partial class FirmwareUpdateEndToEndTests(FirmwareUpdateRun run) :
             .ToList();
         // At least once, as for e-mail: a repeated POST must be explained by a failed attempt the router recorded.
         Assert.Equal([incident.Id.ToString()], firing.Distinct());
-        Assert.True(firing.Count <= 1 + run.FailedAttempts.Count(f => f.AlertId == incident.Id), $"{firing.Count} firing webhooks");
+        Assert.True(firing.Count <= 1 + run.FailedAttempts.Count(f => f.AlertId == incident.Id), $"{firing.Count} firing webhooks\n{run.Logs}");
 
         var mail = Assert.Single(IncidentMail(incident.Id));
         Assert.Contains("[FIRING:1]", Header(mail, "Subject"), StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed partial class FirmwareUpdateEndToEndTests(FirmwareUpdateRun run) :
         var messageId = Assert.Single(mails.Select(m => Header(m, "Message-ID")?.Trim().Trim('<', '>')).Distinct());
         Assert.Matches("^[0-9a-f]{32}@e2e\\.invalid$", messageId);
         var retries = run.FailedAttempts.Count(f => f.AlertId == incidentId && messageId == $"{f.DeliveryId:N}@e2e.invalid");
-        Assert.True(mails.Count <= 1 + retries, $"{mails.Count} copies of {messageId}, {retries} failed attempts recorded: {string.Join("; ", run.FailedAttempts)}");
+        Assert.True(mails.Count <= 1 + retries, $"{mails.Count} copies of {messageId}, {retries} failed attempts recorded: {string.Join("; ", run.FailedAttempts)}\n{run.Logs}");
         return mails.Take(1).ToList();
     }
 

@@ -8,6 +8,12 @@
 #   bash scripts/mutation.sh statistics          # one or more of: statistics detector alerts ingest
 #   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh ingest
 #   MUTATION_FILES='**/Cusum.cs **/Adwin.cs' bash scripts/mutation.sh statistics   # rerun some files of a set
+#   MUTATION_SURVIVORS=1 MUTATION_FILES='**/Cusum.cs' bash scripts/mutation.sh statistics  # recheck only their survivors
+#
+# MUTATION_SURVIVORS=1 mutates only the spans of the mutants the newest report of each file left undetected
+# (scripts/mutation_spans.py); the table merges the new statuses into that file's last whole run (a mutant once
+# detected stays detected: the tests only grew). For the survivors' triage, where a whole rerun would test
+# thousands of mutants already killed.
 #
 # A rerun of some files (after tests were added for their survivors) writes a partial report beside the full one;
 # the table takes each file from the newest report that mutated it, so a file's row always comes from one whole run
@@ -41,6 +47,11 @@ for set in "${chosen[@]}"; do
   args=(--project "$(basename "${project[$set]}")" --reporter json --reporter html --reporter progress --reporter dots
         --concurrency "$concurrency" --configuration Release --skip-version-check)
   globs=${MUTATION_FILES:-${mutate[$set]}}
+  if [ -n "${MUTATION_SURVIVORS:-}" ]; then
+    [ -n "${MUTATION_FILES:-}" ] || { echo "MUTATION_SURVIVORS needs MUTATION_FILES" >&2; exit 2; }
+    set -f; globs=$(python3 scripts/mutation_spans.py "$out/$set" "$root" $MUTATION_FILES); set +f
+    [ -n "$globs" ] || { echo "== $set: no undetected mutant left in $MUTATION_FILES"; continue; }
+  fi
   set -f; for p in $globs; do args+=(--mutate "$p"); done; set +f
   [ -n "${filter[$set]}" ] && args+=(--test-case-filter "${filter[$set]}")
   if [ -n "${MUTATION_FILES:-}" ]; then
@@ -49,12 +60,13 @@ for set in "${chosen[@]}"; do
     dest=$out/$set; rm -rf "$dest"; mkdir -p "$dest"
   fi
   args+=(--output "$dest")
+  [ -n "${MUTATION_SURVIVORS:-}" ] && touch "$dest/survivors"
   echo "== $set: ${project[$set]} with ${tests[$set]} (${filter[$set]:-all tests})"
   start=$(date +%s)
   # A failed Stryker run (e.g. its initial build) stops the script: pipefail passes its status through tee and grep.
   (cd "${tests[$set]}" && dotnet stryker "${args[@]}") 2>&1 | tee "$dest/stryker.log" | { grep -E "Killed|Survived|score|Timeout|error" || true; }
   echo "$(( $(date +%s) - start ))" > "$dest/seconds"
-  echo "${MUTATION_FILES:+MUTATION_FILES='$MUTATION_FILES' }MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$dest/command"
+  echo "${MUTATION_SURVIVORS:+MUTATION_SURVIVORS=1 }${MUTATION_FILES:+MUTATION_FILES='$MUTATION_FILES' }MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$dest/command"
 done
 
 python3 scripts/mutation_table.py "$out" docs/quality.md

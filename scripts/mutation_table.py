@@ -42,16 +42,46 @@ def relative(path):
     return next((path[path.index(f"/{top}/") + 1:] for top in ("services", "libs", "tools") if f"/{top}/" in path), path)
 
 
+def text_at(source, location):
+    lines = source.splitlines(keepends=True)
+    s, e = location["start"], location["end"]
+    if s["line"] == e["line"]:
+        return lines[s["line"] - 1][s["column"] - 1:e["column"] - 1]
+    return lines[s["line"] - 1][s["column"] - 1:] + "".join(lines[s["line"]:e["line"] - 1]) + lines[e["line"] - 1][:e["column"] - 1]
+
+
+def merged(previous, previous_source, rechecked, source):
+    """A survivors-only run (MUTATION_SURVIVORS=1) over the spans of a whole run's undetected mutants: each rechecked
+    mutant replaces the status of the same mutant of the whole run (same mutator, replacement and original text), and
+    the whole run's other mutants keep theirs."""
+    status = {}
+    for m in rechecked:
+        status.setdefault((m["mutatorName"], m.get("replacement"), text_at(source, m["location"])), []).append(m["status"])
+    out = []
+    for m in previous:
+        k = (m["mutatorName"], m.get("replacement"), text_at(previous_source, m["location"]))
+        if m["status"] in ("Survived", "NoCoverage") and status.get(k):
+            m = dict(m, status=status[k].pop(0))
+        out.append(m)
+    return out
+
+
 def file_rows(set_dir):
     """Each file's mutants from the newest report that mutated it: the set's full run, or a later partial rerun of
     some of its files (MUTATION_FILES), which always covers each file it names whole."""
     reports = glob.glob(os.path.join(set_dir, "**", "mutation-report.json"), recursive=True)
-    chosen = {}
+    chosen, sources = {}, {}
     for r in sorted(reports, key=os.path.getmtime):
+        survivors_only = os.path.exists(os.path.join(os.path.dirname(os.path.dirname(r)), "survivors"))
         for path, f in json.load(open(r))["files"].items():
-            if sum(counts(f["mutants"]).values()) > 0:
-                # Keyed relative to the repository: a rerun from another worktree replaces the file's row, not adds one.
-                chosen[relative(path)] = f["mutants"]
+            if sum(counts(f["mutants"]).values()) == 0:
+                continue
+            # Keyed relative to the repository: a rerun from another worktree replaces the file's row, not adds one.
+            key = relative(path)
+            if survivors_only and key in chosen:
+                chosen[key] = merged(chosen[key], sources[key], f["mutants"], f["source"])
+            else:
+                chosen[key], sources[key] = f["mutants"], f["source"]
     runs = [os.path.dirname(os.path.dirname(r)) for r in reports]
     return chosen, runs
 

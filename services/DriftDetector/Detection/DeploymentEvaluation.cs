@@ -389,7 +389,7 @@ internal sealed partial class DeploymentRuntime
         }
     }
 
-    /// <summary>Equalized-odds difference between the values of each subgroup attribute; a finding when its lower bound exceeds the tolerance.</summary>
+    /// <summary>Equalized-odds difference between the values of each subgroup attribute; a finding when it and its lower bound exceed the tolerance.</summary>
     private void Fairness(List<ClosedWindow> pool, List<Row> rows)
     {
         if (P.Performance.FairnessTolerance <= 0) return;
@@ -418,11 +418,14 @@ internal sealed partial class DeploymentRuntime
 
                 var v = result.Value;
                 var tolerance = P.Performance.FairnessTolerance;
+                // Harm needs the gap itself above the tolerance, not only its interval: the percentile bootstrap of a largest
+                // difference between small groups is biased upwards (hardly a resample has all rates equal), so its interval can
+                // lie wholly above the tolerance while the groups' rates are identical.
                 rows.Add(new Row
                 {
                     Kind = FindingKind.FairnessGap, Scope = scope, Signal = signal, Method = "equalized-odds", Statistic = v.Value, Effect = v.Value,
                     Interval = new Interval(v.Lower, v.Upper, v.Level), Threshold = tolerance, CurrentSize = groups.Sum(x => x.Counts.N),
-                    Fixed = v.Lower > tolerance ? Outcome.Detected : v.Value <= tolerance ? Outcome.Clear : Outcome.Inconclusive,
+                    Fixed = v.Value <= tolerance ? Outcome.Clear : v.Lower > tolerance ? Outcome.Detected : Outcome.Inconclusive,
                     Verb = $"exceeds the tolerance between {string.Join(", ", result.GroupsCompared)}",
                 });
             }

@@ -1,0 +1,39 @@
+namespace Monitoring.Statistics.Tests.Performance;
+
+/// <summary>
+/// Expected calibration error on probabilities at a bin edge: the first guess (int)(p·B) can be one bin low (p = 5·(1/7):
+/// p·7 rounds below 5) or one bin high (0.3 with B = 10: the edge 3·0.1 is 0.30000000000000004), and a probability equal to an
+/// edge belongs to the upper bin. Expected bins and ECE: reference/s3_branches.json (numpy's np.linspace edges, as
+/// calibration_curve(strategy="uniform") builds them, with a value on an edge in the upper bin); compared at 1e-15.
+/// </summary>
+public class CalibrationBranchTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void GivenAProbabilityAtABinEdge_ThenItFallsInTheBinOfTheEdgesBelowIt(int which)
+    {
+        var c = S3Reference.Json.GetProperty("ece")[which];
+        var p = S3Reference.Doubles(c.GetProperty("probabilities"));
+        var y = c.GetProperty("labels").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+        var ece = Calibration.ExpectedCalibrationError(p, y, c.GetProperty("bins").GetInt32());
+        Assert.Equal(c.GetProperty("ece").GetDouble(), ece, 15);
+    }
+
+    [Fact]
+    public void GivenTheSevenBinEdgeCase_ThenTheEceIsTheHandValue()
+    {
+        // p = 5/7 (edge, label 0) alone in bin 5, 0.65 (label 1) alone in bin 4: (5/7 + 0.35)/2.
+        Assert.Equal((5 * (1.0 / 7) + 0.35) / 2, Calibration.ExpectedCalibrationError([5 * (1.0 / 7), 0.65], [false, true], 7), 15);
+    }
+
+    [Fact]
+    public void GivenMoreLabelsThanProbabilities_ThenBothMetricsRefuseTheLabels()
+    {
+        var e1 = Assert.Throws<ArgumentException>("labels", () => Calibration.LogLoss([0.5], [true, false]));
+        Assert.StartsWith("'scores' has 1 values but 'labels' has 2", e1.Message);
+        var e2 = Assert.Throws<ArgumentException>("labels", () => Calibration.ExpectedCalibrationError([0.5], [true, false]));
+        Assert.StartsWith("'scores' has 1 values but 'labels' has 2", e2.Message);
+    }
+}

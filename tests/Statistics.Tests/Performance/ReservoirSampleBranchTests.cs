@@ -47,6 +47,22 @@ public class ReservoirSampleBranchTests
         GC.KeepAlive(r);
     }
 
+    [Fact]
+    public void GivenAWeightSoSmallThatOneMinusItRoundsToOne_ThenTheNextSkipIsHugeNotNegative()
+    {
+        // W = 1e-300: ln(1 − W) evaluates to 0. The skip is ln(u)/ln(1 − W) ≈ −ln(u)/W, astronomically long (capped at
+        // long.MaxValue/4), so after the next acceptance nothing more enters. Dividing by the 0 gave −∞, cast to long.MinValue:
+        // the next index went negative and every later item replaced one in the sample.
+        var generator = new ReservoirSample<int>(3, 5).Snapshot().GeneratorState;
+        var r = new ReservoirSample<int>(3, 5);
+        r.Restore(new ReservoirState<int>(3, 3, 1e-300, 4, generator, [1, 2, 3]));
+        Assert.True(r.Add(4));
+        for (var i = 5; i < 15; i++) Assert.False(r.Add(i), $"item {i} entered");
+        Assert.Equal(14L, r.Seen);
+        Assert.Contains(4, r.ToArray());
+        Assert.True(r.Snapshot().NextIndex > long.MaxValue / 4, "the next index is past the cap");
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static WeakReference[] Fill(Func<object, bool> add)
     {

@@ -29,6 +29,29 @@ public class CalibrationBranchTests
     }
 
     [Fact]
+    public void GivenEveryEdgeWhoseFirstGuessIsOneBinLow_ThenTheEdgeStartsTheUpperBin()
+    {
+        // For B = 2..60, every interior edge e = k·(1/B) with (int)(e·B) < k (p·B rounds below k): e (label 0) and the double
+        // just below it (label 1) fall in bins k and k − 1, so ECE = |1 − q|/2 + |0 − e|/2, summed in bin order as the code does.
+        var edges = 0;
+        for (var bins = 2; bins <= 60; bins++)
+        {
+            var step = 1.0 / bins;
+            for (var k = 1; k < bins; k++)
+            {
+                var e = k * step;
+                if ((int)(e * bins) >= k) continue;
+                edges++;
+                var q = Math.BitDecrement(e);
+                var expected = 0 + Math.Abs(1 - q) / 2 + Math.Abs(0 - e) / 2;
+                Assert.Equal(expected, Calibration.ExpectedCalibrationError([e, q], [false, true], bins));
+            }
+        }
+
+        Assert.True(edges >= 20, $"only {edges} edges");
+    }
+
+    [Fact]
     public void GivenMoreLabelsThanProbabilities_ThenBothMetricsRefuseTheLabels()
     {
         var e1 = Assert.Throws<ArgumentException>("labels", () => Calibration.LogLoss([0.5], [true, false]));

@@ -138,7 +138,7 @@ public sealed class Adwin
         {
             var t = state.RowTotals[i];
             var v = state.RowVariances[i];
-            if (t.Length != v.Length || t.Length > MaxBucketsPerRow + 1 || t.Any(d => !double.IsFinite(d)) || v.Any(d => !double.IsFinite(d)))
+            if (t.Length != v.Length || t.Length > MaxBucketsPerRow || t.Any(d => !double.IsFinite(d)) || v.Any(d => !double.IsFinite(d)))
             {
                 throw new ArgumentException($"The ADWIN state row {i} is inconsistent.", nameof(state));
             }

@@ -91,7 +91,10 @@ public sealed class ReservoirSample<T>
 
     private long Skip()
     {
-        var s = Math.Floor(Math.Log(_rng.NextOpenDouble()) / Math.Log(1 - _w));
+        // ln(1 − W) = −W to 3e-17 relative once 1 − W rounds to 1 (W ≤ 2⁻⁵⁴): Math.Log would give 0 and a skip of −∞.
+        var logKeep = Math.Log(1 - _w);
+        if (logKeep == 0) logKeep = -_w;
+        var s = Math.Floor(Math.Log(_rng.NextOpenDouble()) / logKeep);
         return s >= long.MaxValue / 4 ? long.MaxValue / 4 : (long)s;
     }
 }

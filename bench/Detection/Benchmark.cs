@@ -21,6 +21,9 @@ internal sealed record BenchOptions
     public string Output { get; init; } = "bench/Detection/results";
     public string Label { get; init; } = "";
 
+    /// <summary>0: events in generation order; otherwise the chunk size of <see cref="RunPlan.StorageChunk"/> (change runs only).</summary>
+    public int StorageChunk { get; init; }
+
     /// <summary>Simulated days after the change per scenario: 3× the oracle's delay and the detector's windows must fit (checked per run).</summary>
     public static int PostChangeDays(string scenario) => scenario switch
     {
@@ -48,7 +51,8 @@ internal sealed record BenchOptions
                 "--new-user-policy" => o with { NewUserPolicy = Next() },
                 "--out" => o with { Output = Next() },
                 "--label" => o with { Label = Next() },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --seeds N --null-days D --new-user-days D --parallel P --scenarios a,b --policy F --new-user-policy F --out DIR --label TEXT"),
+                "--storage-chunk" => o with { StorageChunk = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --seeds N --null-days D --new-user-days D --parallel P --scenarios a,b --policy F --new-user-policy F --out DIR --label TEXT --storage-chunk N"),
             };
         }
 
@@ -90,7 +94,7 @@ internal static class Benchmark
         var learnYears = nulls.Sum(r => (r.End - r.Start).TotalDays) / 365.25;
         Console.WriteLine($"  {nulls.Sum(r => r.Events):N0} events in {clock.Elapsed.TotalSeconds:F0} s");
 
-        var plans = scenarios.SelectMany(s => seeds.Select(seed => new RunPlan(s, seed, o.ChangeDay + BenchOptions.PostChangeDays(s), o.ChangeDay))).ToArray();
+        var plans = scenarios.SelectMany(s => seeds.Select(seed => new RunPlan(s, seed, o.ChangeDay + BenchOptions.PostChangeDays(s), o.ChangeDay, o.StorageChunk))).ToArray();
         var results = new ConcurrentBag<RunResult>();
         Parallel.ForEach(plans, parallel, plan =>
         {

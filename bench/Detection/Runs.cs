@@ -5,7 +5,10 @@ using Monitoring.Simulator.Scenarios;
 namespace Monitoring.Detection;
 
 /// <summary>One simulated deployment to run: a scenario, a seed, its length and where the change starts.</summary>
-internal sealed record RunPlan(string Scenario, long Seed, int Days, int ChangeDay);
+/// <param name="StorageChunk">0: events in generation order. Otherwise the order a store gives concurrent producers: the stream cut
+/// into chunks of this many events (the simulator's HTTP sink sends batches of 500 with two requests in flight), each pair of
+/// neighbouring chunks stored in either order (seeded by the run's seed).</param>
+internal sealed record RunPlan(string Scenario, long Seed, int Days, int ChangeDay, int StorageChunk = 0);
 
 /// <summary>What one run produced, per policy (the first is the benchmark's policy).</summary>
 /// <param name="ReferenceCompleteAt">When the detector's reference (the policy's first events) was complete: false alarms count after it.</param>
@@ -62,7 +65,7 @@ internal static class RunEngine
         var recentOrder = new Queue<(DateTimeOffset At, string Id)>();
         var affected = new List<Monitoring.Contracts.InferenceRecorded>();
         long seq = 0;
-        foreach (var e in generator.Generate())
+        foreach (var e in StorageOrder(generator.Generate(), plan.StorageChunk, plan.Seed))
         {
             seq++;
             Seen? seen = null;
@@ -147,4 +150,29 @@ internal static class RunEngine
         return new RunResult(plan, generator.Settings.Start, generator.Settings.End, change?.Start, referenceCompleteAt,
             findings, affected, outcome, seq) { ChangeRoots = changeRoots };
     }
+
+    /// <summary>Generation order, or with <paramref name="chunk"/> &gt; 0 two neighbouring chunks swapped or not, seeded.</summary>
+    private static IEnumerable<SimulatedEvent> StorageOrder(IEnumerable<SimulatedEvent> events, int chunk, long seed)
+    {
+        if (chunk <= 0)
+        {
+            foreach (var e in events) yield return e;
+            yield break;
+        }
+
+        var random = new Random(unchecked((int)(seed * 7919)));
+        var pair = new List<SimulatedEvent>(2 * chunk);
+        foreach (var e in events)
+        {
+            pair.Add(e);
+            if (pair.Count < 2 * chunk) continue;
+            foreach (var x in Swapped(pair, chunk, random)) yield return x;
+            pair.Clear();
+        }
+
+        foreach (var x in Swapped(pair, Math.Min(chunk, pair.Count), random)) yield return x;
+    }
+
+    private static IEnumerable<SimulatedEvent> Swapped(List<SimulatedEvent> pair, int chunk, Random random) =>
+        random.Next(2) == 0 ? pair : pair.Skip(chunk).Concat(pair.Take(chunk));
 }

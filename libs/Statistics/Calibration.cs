@@ -63,8 +63,9 @@ public static class Calibration
     /// <summary>
     /// Expected calibration error with B equal-width bins: ECE = Σ_b (n_b/N)·|ȳ_b − p̄_b|, where ȳ_b is the fraction of
     /// positives and p̄_b the mean predicted probability in bin b; empty bins contribute nothing. Bin edges are k/B and a
-    /// probability p falls in the bin whose interior edges are ≤ p (as scikit-learn's <c>calibration_curve(strategy="uniform")</c>,
-    /// so p = 1 is in the last bin). Reference: M. P. Naeini, G. Cooper, M. Hauskrecht (2015), "Obtaining well calibrated
+    /// probability p falls in the bin whose interior edges are ≤ p, so p = 1 is in the last bin. scikit-learn 1.2's
+    /// <c>calibration_curve(strategy="uniform")</c> bins the same way except at an interior edge exactly, which it puts in the
+    /// lower bin (<c>np.searchsorted</c>'s default side): the two agree unless a probability is exactly k/B. Reference: M. P. Naeini, G. Cooper, M. Hauskrecht (2015), "Obtaining well calibrated
     /// probabilities using Bayesian binning", AAAI; C. Guo et al. (2017), "On calibration of modern neural networks", ICML.
     /// </summary>
     /// <param name="probabilities">Predicted probabilities, in [0, 1].</param>

@@ -39,6 +39,21 @@ public class CalibratedThresholdBranchTests
     }
 
     [Fact]
+    public void GivenEveryNodeSaturated_WhenTheAllowanceIsExactlyTheirTotalWeight_ThenItIsMetAtEveryThreshold()
+    {
+        // E(h) = S, the sum of the node weights, for every h (each chart alarms at least once a year); S to the last bit from
+        // the reference. E(200) = S is within an allowance of S (not +∞), and so is every E(mid): the bisection halves
+        // downwards to 200/2²¹. One ulp less and no threshold meets it.
+        var c = S2Reference.Case("calibrated_saturated", 0);
+        var s = S2Reference.Number(c, "total_weight");
+        var k = S2Reference.Number(c, "k");
+        var n = c.GetProperty("referenceSize").GetInt64();
+        var rate = S2Reference.Number(c, "rate");
+        Assert.Equal(S2Reference.Number(c, "threshold"), CalibratedThreshold.NormalScoreCusum(k, n, rate, s));
+        Assert.Equal(double.PositiveInfinity, CalibratedThreshold.NormalScoreCusum(k, n, rate, Math.BitDecrement(s)));
+    }
+
+    [Fact]
     public void GivenAZeroMissIncrement_ThenTheBernoulliChartIsRefused() =>
         // hit·miss = −0 is not negative (hit/miss would be −∞).
         Assert.Equal("hit", Assert.Throws<ArgumentException>(() => CalibratedThreshold.Bernoulli(-1, 0, 10, 100, 1000, 0.1)).ParamName);

@@ -117,6 +117,8 @@ for name, t in [
     ("large table, mode far from both ends", [[300, 200], [250, 400]]),
     ("large unbalanced rows", [[40, 10], [400, 450]]),
     ("rows 500 vs 650, a above the mode", [[330, 170], [220, 430]]),
+    ("balanced 8,000 cases: the ends are e^-5000 of the mode", [[2100, 1900], [1900, 2100]]),
+    ("11,200 cases, rows 5,500 vs 5,700", [[3000, 2500], [2600, 3100]]),
     ("far lower tail (beyond e^-750 of the mode)", [[0, 2000], [2000, 0]]),
     ("far upper tail", [[2000, 0], [0, 2000]]),
 ]:
@@ -303,6 +305,16 @@ for s, n, rate, allowed in [(2.0, 4.0, 2.5e31, 0.002), (30.0, 100.0, 1e32, 0.01)
                    "posterior_moment": moment, "threshold": threshold})
 
 cases["calibrated_probes"] = probes
+# Every node saturated (r = 1e300 alarms a year against run lengths below 1e90, n = 1e6 so every node's chart drifts
+# downwards): E(h) is the sum of the 49 x 49 node weights for every h in (0, 200], S below, to the last bit (the same
+# products and the same summation order as the C# code). With the allowance exactly S neither E(200) nor any E(mid) is
+# above it: the bisection always halves downwards and returns 200 / 2^21.
+k, n, rate = 0.5, 1_000_000, 1e300
+saturated = normal_expected(k, n, rate)
+total_weight = saturated(200.0)
+assert total_weight == saturated(1e-3) == saturated(100.0)
+assert solve(saturated, total_weight) == 200.0 / 2 ** 21
+cases["calibrated_saturated"] = [{"k": k, "referenceSize": n, "rate": rate, "total_weight": repr(total_weight), "threshold": 200.0 / 2 ** 21}]
 cases["calibrated_no_drift"] = closed
 
 cases["tolerance"] = {
@@ -311,6 +323,7 @@ cases["tolerance"] = {
     "python_floor_div": "bit for bit (signed zeros included)",
     "fisher": "p relative 1e-9 (+0 for the far tails, where both give exactly 0)",
     "calibrated_probes": "E(200) relative 1e-10: allowance (1 - 1e-10) E(200) gives +infinity, (1 + 1e-10) E(200) a finite threshold",
+    "calibrated_saturated": "the node weights' sum bit for bit (same operations in the same order); threshold exact",
     "calibrated_no_drift": "threshold exact (the bisection on the closed form takes the same steps)",
 }
 cases["meta"] = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,

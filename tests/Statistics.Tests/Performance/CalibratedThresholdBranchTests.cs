@@ -16,6 +16,23 @@ public class CalibratedThresholdBranchTests
 {
     public static TheoryData<int> Probes => S2Reference.Indices("calibrated_probes");
 
+    public static TheoryData<int> BitExactProbes
+    {
+        get
+        {
+            var data = new TheoryData<int>();
+            foreach (var i in Enumerable.Range(0, S2Reference.Section("calibrated_probes").GetArrayLength()))
+            {
+                if (S2Reference.Case("calibrated_probes", i).GetProperty("bit_exact").GetBoolean())
+                {
+                    data.Add(i);
+                }
+            }
+
+            return data;
+        }
+    }
+
     public static TheoryData<int> NoDrift => S2Reference.Indices("calibrated_no_drift");
 
     [Theory]
@@ -26,6 +43,18 @@ public class CalibratedThresholdBranchTests
         Assert.Equal(double.PositiveInfinity, Threshold(c, S2Reference.Number(c, "allowed_below")));
         var above = Threshold(c, S2Reference.Number(c, "allowed_above"));
         Assert.True(double.IsFinite(above) && above > 199, $"{S2Reference.Name(c)}: {above}");
+    }
+
+    [Theory]
+    [MemberData(nameof(BitExactProbes))]
+    public void GivenAnAllowanceOfExactlyTheAlarmsAtTheLargestThreshold_ThenItIsMetThereAndOneUlpLessIsNot(int index)
+    {
+        // The transcription repeats the C# operations in the same order, so E(200) agrees to the last bit: an allowance of
+        // exactly E(200) is met at h = 200 (E(200) > allowance is false), one ulp less is not. This sees any change of E(200).
+        var c = S2Reference.Case("calibrated_probes", index);
+        var e200 = S2Reference.Number(c, "expected_at_200");
+        Assert.True(double.IsFinite(Threshold(c, e200)), S2Reference.Name(c));
+        Assert.Equal(double.PositiveInfinity, Threshold(c, Math.BitDecrement(e200)));
     }
 
     [Theory]

@@ -5,7 +5,7 @@ now. Used by scripts/mutation.sh with MUTATION_SURVIVORS=1 to recheck survivors 
 without rerunning the whole file (mutation_table.py then merges the new statuses into the file's last whole run).
 
 usage: mutation_spans.py <out_dir>/<set> <repo_root> <glob> [<glob> ...]"""
-import fnmatch, glob, json, os, sys
+import glob, json, os, re, sys
 
 set_dir, root, patterns = sys.argv[1], sys.argv[2], sys.argv[3:]
 
@@ -23,6 +23,13 @@ def offsets(text):
     return starts
 
 
+def matches(path, pattern):
+    """Stryker's globs: '**/' any folders (none included), '*' within one name."""
+    rx = re.escape(pattern if pattern.startswith("**/") else "**/" + pattern)
+    rx = rx.replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
+    return re.fullmatch(rx, path) is not None
+
+
 newest = {}
 for r in sorted(glob.glob(os.path.join(set_dir, "**", "mutation-report.json"), recursive=True), key=os.path.getmtime):
     for path, f in json.load(open(r))["files"].items():
@@ -31,7 +38,7 @@ for r in sorted(glob.glob(os.path.join(set_dir, "**", "mutation-report.json"), r
 
 out = []
 for rel, f in sorted(newest.items()):
-    if not any(fnmatch.fnmatch("/" + rel, p if p.startswith("**") else "**/" + p) for p in patterns):
+    if not any(matches(rel, p) for p in patterns):
         continue
     old, now = f["source"], open(os.path.join(root, rel)).read()
     old_lines, now_lines = old.splitlines(), now.splitlines()

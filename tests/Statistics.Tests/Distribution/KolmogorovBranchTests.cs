@@ -38,6 +38,20 @@ public sealed class KolmogorovBranchTests
         Near(c.GetProperty("sf").GetDouble(), DistributionKolmogorov.KolmogornSf(n, x), tolerance, $"kstwo.sf({x:R}, {n}): {Why(c)}");
     }
 
+    [Fact]
+    public void Smirnov_IsAProbability_WhereRoundingPushesItsSumAboveOne()
+    {
+        // For d -> 0 the sum d * sum(terms) is 1 - O(d), and its rounding lands up to 2.2e-14 above 1 (n = 2, d = 1e-200):
+        // the result is clipped to [0, 1], like scipy's.
+        foreach (var n in new long[] { 2, 3, 5, 17, 140 })
+        {
+            foreach (var d in new[] { 1e-200, 1e-100, 1e-20, 1e-17 })
+            {
+                Assert.InRange(DistributionKolmogorov.Smirnov(n, d), 1 - 1e-12, 1.0);
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(DurbinCases))]
     public void Durbin_MatchesScipyDmtw(int index) => Private("durbin", index, "Durbin", "d");

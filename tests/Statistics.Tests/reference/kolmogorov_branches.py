@@ -150,6 +150,10 @@ add_sf(3, 1.0, "x = 1")
 add_sf(3, 1 / 3, "t = nx = 1: Ruben-Gambino product")
 add_sf(10, 0.9, "t >= n - 1: 2(1-x)^n")
 add_sf(100, 0.99, "t = n - 1: 2(1-x)^n")
+for n in (20, 50, 100, 140):
+    add_sf(n, 1 - 1 / n, "x = 1 - 1/n (t = n - 1 up to rounding): 2(1-x)^n, exact to 1 ulp (2*smirnov is 1e-13 off)", 1e-14)
+for n in (4, 5, 8, 13, 16):
+    add_sf(n, 0.5, "x = 1/2: 2*smirnov, exact (Durbin / Pomeranz there are ~1e-12 off)", 1e-14)
 add_sf(16, 0.25, "Pomeranz with nx integral (f = 0, ceilf = 0)")
 add_sf(24, 0.375, "Pomeranz with nx = 9 integral")
 add_sf(8, 0.3125, "Pomeranz with frac(nx) = 0.5 exactly (roundf)")

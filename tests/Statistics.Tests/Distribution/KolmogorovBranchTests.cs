@@ -114,11 +114,14 @@ public sealed class KolmogorovBranchTests
 
     internal static string Why(JsonElement c) => c.GetProperty("why").GetString() ?? "";
 
-    /// <summary>Relative tolerance (with a 1e-300 floor for nonzero values); an expected 0 must come out exactly 0.</summary>
+    /// <summary>
+    /// Relative tolerance (with a 1e-300 floor); an expected 0 or 1 (a guard's answer: "impossible", "certain") must come
+    /// out exactly.
+    /// </summary>
     internal static void Near(double expected, double actual, double relative, string what)
     {
         var ok = expected == actual
-            || (expected != 0 && double.IsFinite(actual) && Math.Abs(actual - expected) <= relative * Math.Abs(expected) + 1e-300);
+            || (expected != 0 && expected != 1 && double.IsFinite(actual) && Math.Abs(actual - expected) <= relative * Math.Abs(expected) + 1e-300);
         Assert.True(ok, $"{what}: expected {expected:R}, got {actual:R} (relative tolerance {relative:R})");
     }
 

@@ -185,7 +185,9 @@ cases["kolmogorov_sf"] = {"tolerance": 1e-11, "source": "scipy.stats._ksstats._k
 # ---------------------------------------------------------------- the private algorithms, called by reflection
 dmtw = []
 for n, d, why in ((3, 0.3, "nd = 0.9: k = 1, a 1x1 matrix"), (5, 0.19, "k = 1"), (4, 0.125, "nd = 0.5: 0"),
-                  (4, 0.0, "d = 0: 0"), (4, 1.0, "d = 1: 1"), (4, 1.5, "d > 1: 1"), (10, 0.25, "k = 3"),
+                  (4, 0.0, "d = 0: 0"), (4, 1.0, "d = 1: 1"), (4, 1.5, "d > 1: 1"),
+                  (7, 1.0, "d = 1: exactly 1 (the matrix product gives 1 - 2^-53)"), (9, 1.0, "d = 1: exactly 1"),
+                  (7, 1.5, "d > 1: exactly 1 (the matrix product gives 1 - 2^-53)"), (10, 0.25, "k = 3"),
                   (60, 0.1, "k = 6"), (140, 0.07, "k = 10"), (2000, 0.015, "n = 2000"),
                   (100000, 5.8e-4, "n = 100000: H^n needs rescaling by 2^128 many times"),
                   (100000, 3e-4, "n = 100000, tiny CDF")):

@@ -10,7 +10,7 @@ algorithm (the floats below are searched so that, e.g., (n*x)*x == 4.0 holds in 
 same expression the C# code evaluates). Values come from scipy (kolmogn = kstwo.sf, its private
 Durbin / Pomeranz / Pelz-Good functions, ks_2samp) and, for the one-sided Smirnov sum, from a 30-digit
 mpmath evaluation of the Birnbaum-Tingey sum (cross-checked against scipy.special.smirnov). The tolerance of
-every section is written into the JSON ("tolerance": relative, plus an absolute floor of 1e-300) and read by
+every section is written into the JSON ("tolerance": relative, plus an absolute floor of 1e-300; an expected 0 or 1 must match exactly) and read by
 tests/Statistics.Tests/Distribution/KolmogorovBranchTests.cs. No test calls Python.
 """
 import json

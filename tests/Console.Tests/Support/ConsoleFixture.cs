@@ -149,6 +149,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public async Task<IPage> SignInAsync(string who, int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        // Generous waits: with every test assembly running at once (CI) a page that renders in under a second idle once took
+        // more than Playwright's default 30 s to load. These are deadlines for polling, not timings.
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + "/console");
         Assert.Contains("/console/signin", page.Url);

@@ -56,6 +56,9 @@ def merged(previous, previous_source, rechecked, source):
     the whole run's other mutants keep theirs."""
     status = {}
     for m in rechecked:
+        # Only mutants the run tested (inside the spans); the rest of the file is listed as Ignored or CompileError.
+        if m["status"] not in ("Killed", "Timeout", "Survived", "NoCoverage"):
+            continue
         status.setdefault((m["mutatorName"], m.get("replacement"), text_at(source, m["location"])), []).append(m["status"])
     out = []
     for m in previous:

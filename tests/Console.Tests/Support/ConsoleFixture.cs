@@ -39,6 +39,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(30_000); // process-wide: once, with the 90-s page deadlines of SignInAsync
         Evidence = await EvidenceStandIn.StartAsync(DetectedAt);
         VirtualHost = await TestInfrastructure.CreateVirtualHostAsync("console");
         routingFile = Path.Combine(Path.GetTempPath(), Schema + ".yaml");
@@ -153,7 +154,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
         // more than Playwright's default 30 s to load. These are deadlines for polling, not timings.
         context.SetDefaultTimeout(90_000);
         context.SetDefaultNavigationTimeout(90_000);
-        Assertions.SetDefaultExpectTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + "/console");
         Assert.Contains("/console/signin", page.Url);

@@ -18,7 +18,7 @@ public sealed class EvaluationExactTests
     /// <summary>One scripted inference: its site, score and (when labelled) its truth.</summary>
     private sealed record Case(string Site, double Score, bool? Truth, double Intensity = 100);
 
-    private static MonitoringPolicy Small(Action<MonitoringPolicy>? change = null) => Policy(p =>
+    internal static MonitoringPolicy Small(Action<MonitoringPolicy>? change = null) => Policy(p =>
     {
         p.Signals.Features = ["meanIntensity"];
         p.Signals.Study = [];

@@ -20,7 +20,7 @@ public sealed class OutcomeFamilyTests
     /// year: designed for a rise of designDrop (0.10) and calibrated on the family's cache grid (OutcomeFamily.Chart: 0.001 of
     /// p₀ clamped to [0.002, 0.95], 5 % of the size, 2.5 % of the rate).
     /// </summary>
-    private static BernoulliCusum Chart(double p0, double cases, double perYear, double alarmsPerYear)
+    internal static BernoulliCusum Chart(double p0, double cases, double perYear, double alarmsPerYear)
     {
         var q0 = Math.Round(Math.Clamp(p0, 0.002, 0.95) * 1000) / 1000;
         var n = Math.Exp(Math.Round(Math.Log(Math.Max((long)cases, 1)) * 20) / 20);
@@ -28,7 +28,7 @@ public sealed class OutcomeFamilyTests
         return design with { Threshold = CalibratedThreshold.Bernoulli(design.Hit, design.Miss, q0 * n, n, GridRate(perYear), alarmsPerYear) };
     }
 
-    private static MonitorFixture OneLabel(Action<Policies.MonitoringPolicy>? change = null, params string[] scopes) =>
+    internal static MonitorFixture OneLabel(Action<Policies.MonitoringPolicy>? change = null, params string[] scopes) =>
         new(Policy(p =>
         {
             p.Performance.Labels = [Label];

@@ -20,22 +20,8 @@ public sealed class UntriagedEvaluationTests
 
     private sealed record Case(string Site, double Score, bool? Truth, string Sex = "M");
 
-    private static MonitoringPolicy Small(Action<MonitoringPolicy>? change = null) => Policy(p =>
-    {
-        p.Signals.Features = ["meanIntensity"];
-        p.Signals.Study = [];
-        p.Signals.PredictedPositiveRate = false;
-        p.Subgroups.Attributes = ["site"];
-        p.Reference.Count = 20;
-        p.Window.Count = 10;
-        p.MinSample = 10;
-        p.Performance.MinLabelled = 5;
-        p.Performance.LabelGraceWindows = 1;
-        p.Performance.PoolWindows = 2;
-        p.Performance.FairnessTolerance = 0;
-        p.Performance.Floors = new() { ["sensitivity"] = 0.5, ["specificity"] = 0.5 };
-        change?.Invoke(p);
-    });
+    /// <summary>The small policy of <see cref="EvaluationExactTests"/> (reference 20, windows 10, minimum labelled 5).</summary>
+    private static MonitoringPolicy Small(Action<MonitoringPolicy>? change = null) => EvaluationExactTests.Small(change);
 
     private sealed class Run(params PolicyVersion[] versions)
     {

@@ -15,22 +15,6 @@ public sealed class UntriagedMonitorTests
 {
     private const string Label = "pneumothorax";
 
-    /// <summary>The outcome family's chart for a baseline p₀ over <paramref name="cases"/> cases (same grid as OutcomeFamily.Chart).</summary>
-    private static BernoulliCusum OutcomeChart(double p0, double cases, double perYear, double alarmsPerYear)
-    {
-        var q0 = Math.Round(Math.Clamp(p0, 0.002, 0.95) * 1000) / 1000;
-        var n = Math.Exp(Math.Round(Math.Log(Math.Max((long)cases, 1)) * 20) / 20);
-        var design = BernoulliCusum.Design(q0, Math.Min(0.99, q0 + 0.1), 2);
-        return design with { Threshold = CalibratedThreshold.Bernoulli(design.Hit, design.Miss, q0 * n, n, GridRate(perYear), alarmsPerYear) };
-    }
-
-    private static MonitorFixture OneLabel(Action<Policies.MonitoringPolicy>? change = null, params string[] scopes) =>
-        new(Policy(p =>
-        {
-            p.Performance.Labels = [Label];
-            change?.Invoke(p);
-        }), scopes);
-
     private static void MissedPositive(MonitorFixture f, int[] scopes)
     {
         var e = f.Inference() with { Prediction = new Prediction { Scores = new Dictionary<string, double> { [Label] = 0.1 }, PredictedLabels = [], Threshold = 0.5 } };
@@ -46,7 +30,7 @@ public sealed class UntriagedMonitorTests
         // doubles too (checked offline): not departing, so shrunk with 45 cases. H: 0.2 < 2·√(0.3·0.7/20 + 0.002) ≈ 0.224,
         // shrunk (2·√(0.0105 − 0.002) ≈ 0.184 would make it depart). K: 0.14 > 2·√(0.24·0.76/100 + 0.002) ≈ 0.1237 departs: its
         // own baseline with the minimum 20 cases (2·√(0.24·1.24/100 + 0.002) ≈ 0.1411 would not).
-        var f = OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A1", "site=A2", "site=A3", "site=B", "site=G", "site=H", "site=K")
+        var f = OutcomeFamilyTests.OneLabel(p => (p.Performance.MinLabelled, p.Sequential.FalseAlarmsPerYear) = (10, 6), "site=A1", "site=A2", "site=A3", "site=B", "site=G", "site=H", "site=K")
             .Labels(0, 0, tp: 900, fn: 100, tn: 0, fp: 0)
             .Labels(1, 0, 180, 20, 0, 0).Labels(2, 0, 180, 20, 0, 0).Labels(3, 0, 180, 20, 0, 0)
             .Labels(4, 0, 16, 4, 0, 0).Labels(5, 0, 256, 64, 0, 0).Labels(6, 0, 14, 6, 0, 0).Labels(7, 0, 76, 24, 0, 0);
@@ -61,17 +45,17 @@ public sealed class UntriagedMonitorTests
 
         MissedPositive(f, [5, 6, 7]);
 
-        Assert.Equal(OutcomeChart((64 + prior * p) / (320 + prior), 320 + prior, 5000, a).Hit, f.Scope(5).Outcomes[0].Sensitivity.Chart.S, 12);
-        Assert.Equal(OutcomeChart((6 + prior * p) / (20 + prior), 20 + prior, 5000, a).Hit, f.Scope(6).Outcomes[0].Sensitivity.Chart.S, 12);
-        Assert.Equal(OutcomeChart((24 + 20 * p) / 120, 120, 5000, a).Hit, f.Scope(7).Outcomes[0].Sensitivity.Chart.S, 12);
+        Assert.Equal(OutcomeFamilyTests.Chart((64 + prior * p) / (320 + prior), 320 + prior, 5000, a).Hit, f.Scope(5).Outcomes[0].Sensitivity.Chart.S, 12);
+        Assert.Equal(OutcomeFamilyTests.Chart((6 + prior * p) / (20 + prior), 20 + prior, 5000, a).Hit, f.Scope(6).Outcomes[0].Sensitivity.Chart.S, 12);
+        Assert.Equal(OutcomeFamilyTests.Chart((24 + 20 * p) / 120, 120, 5000, a).Hit, f.Scope(7).Outcomes[0].Sensitivity.Chart.S, 12);
     }
 
     [Fact]
     public void GivenAnExcursionOfAMissThenAFind_WhenStepped_ThenItsMeanCountsOnlyTheMiss()
     {
         // p₀ = 20/200: a miss adds ln(0.2/0.1) > 0, a find ln(0.8/0.9) ≈ −0.118, so the chart stays above 0 after both.
-        var f = OneLabel().Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Count(0, 500).Freeze();
-        var chart = OutcomeChart(0.1, 200, 5000, 0.25);
+        var f = OutcomeFamilyTests.OneLabel().Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Count(0, 500).Freeze();
+        var chart = OutcomeFamilyTests.Chart(0.1, 200, 5000, 0.25);
 
         f.Label([0], positive: true, predicted: false).Label([0], positive: true, predicted: true);
 
@@ -85,14 +69,14 @@ public sealed class UntriagedMonitorTests
     public void GivenFoundPositivesFoldedIntoTheSensitivityBaseline_WhenAFalsePositiveArrives_ThenTheSpecificityBaselineIsItsOwn()
     {
         // 100 found positives fold into the sensitivity baseline (100 events, 0 cases); the specificity baseline stays 30/300.
-        var f = OneLabel().Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Count(0, 500).Freeze();
+        var f = OutcomeFamilyTests.OneLabel().Labels(0, 0, tp: 180, fn: 20, tn: 270, fp: 30).Count(0, 500).Freeze();
         for (var i = 0; i < 100; i++) f.Label([0], positive: true, predicted: true);
         Assert.Equal(100L, f.Scope(0).Outcomes[0].Sensitivity.BaselineEvents);
 
         f.Label([0], positive: false, predicted: true);
 
         var cell = f.Scope(0).Outcomes[0].Specificity;
-        Assert.Equal(OutcomeChart(30.0 / 300, 300, 5000, 0.25).Hit, cell.Chart.S, 12);
+        Assert.Equal(OutcomeFamilyTests.Chart(30.0 / 300, 300, 5000, 0.25).Hit, cell.Chart.S, 12);
         Assert.Equal((1L, 0L, 1L), (cell.Seen, cell.BaselineEvents, cell.PendingCases));
     }
 

@@ -130,6 +130,10 @@ internal static class DistributionKolmogorov
     /// evaluated in log space without cancellation (scipy's cephes uses double-double arithmetic instead;
     /// both are accurate to far better than 1e-9 relative).
     /// </summary>
+    // Optimized on its first call, never tiered: Vector256.Log/Exp fuse multiply-adds only in optimized code, so Tier-0 code
+    // gave another last bit (Smirnov(23, 20/23): 4.601078385202008E-21 cold, …007 warm) and a replay's p-values depended on
+    // how warm the process was. SmirnovRoundingPinTests pins the optimized value.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double Smirnov(long n, double d)
     {
         if (d <= 0)

@@ -8,7 +8,8 @@ public static class RunLength
 {
     /// <summary>
     /// Siegmund's approximation of the ARL of a one-sided CUSUM on N(μ, 1) observations with reference k and threshold h:
-    /// ARL ≈ (exp(−2Δb) + 2Δb − 1)/(2Δ²), with Δ = μ − k and b = h + 1.166; ARL ≈ b² when Δ = 0.
+    /// ARL ≈ (exp(−2Δb) + 2Δb − 1)/(2Δ²), with Δ = μ − k and b = h + 1.166; ARL ≈ b² when Δ = 0 (for |2Δb| &lt; 0.1 by its
+    /// series, where the closed form cancels).
     /// In control (μ = 0) this is (exp(2kb) − 2kb − 1)/(2k²). Accurate to a few percent for h ≥ 2 (checked by simulation in the tests
     /// and in docs/statistics-performance.md).
     /// References: D. Siegmund (1985), Sequential Analysis, Springer, §X.2; D. C. Montgomery, Introduction to Statistical Quality Control, §9.1.6.
@@ -23,8 +24,41 @@ public static class RunLength
         if (!double.IsFinite(shift)) throw new ArgumentException($"'shift' is {shift}; it must be finite.", nameof(shift));
         var b = threshold + 1.166;
         var d = shift - reference;
-        if (Math.Abs(d) < 1e-9) return b * b;
-        return (Math.Exp(-2 * d * b) + 2 * d * b - 1) / (2 * d * d);
+        var x = 2 * d * b;
+        if (Math.Abs(x) < SeriesBelow)
+        {
+            // e^(−x) + x − 1 cancels to x²/2 for small x (at x = 1e-8 the closed form has no correct digit), so use
+            // (e^(−x) + x − 1)/(2Δ²) = b² Σ_{j≥0} 2(−x)^j/(j + 2)!, summed by Horner to j = 12 (the next term is below
+            // 1e-17 of the sum for |x| < 0.1); Δ = 0 gives b² exactly.
+            var sum = 0.0;
+            for (var j = 12; j >= 0; j--)
+            {
+                sum = sum * -x + SeriesCoefficients[j];
+            }
+
+            return b * b * sum;
+        }
+
+        return (Math.Exp(-x) + x - 1) / (2 * d * d);
+    }
+
+    /// <summary>Below this |2Δb| the ARL is summed as a series: there the closed form's relative error is at most ≈ 2e-14.</summary>
+    private const double SeriesBelow = 0.1;
+
+    /// <summary>2/(j + 2)! for j = 0 … 12.</summary>
+    private static readonly double[] SeriesCoefficients = Coefficients();
+
+    private static double[] Coefficients()
+    {
+        var c = new double[13];
+        var factorial = 2.0;
+        for (var j = 0; j < c.Length; j++)
+        {
+            c[j] = 2.0 / factorial;
+            factorial *= j + 3;
+        }
+
+        return c;
     }
 
     /// <summary>

@@ -29,6 +29,29 @@ public class RunLengthBranchTests
         Assert.Equal(c.GetProperty("threshold").GetDouble(), h);
     }
 
+    // Siegmund's ARL where Δ = μ − k is small: the closed form's e^(−x) + x − 1 (x = 2Δb) cancels to x²/2, so it had no correct
+    // digit at Δ = 1e-9. h = 0.834 makes b = h + 1.166 exactly 2. Expected: 60-digit decimal arithmetic from the same doubles.
+    [Theory]
+    [InlineData(1e-9, 3.9999999946666667)]
+    [InlineData(-1e-9, 4.000000005333334)]
+    [InlineData(1e-6, 3.999994666672)]
+    [InlineData(0.001, 3.994671995736176)]
+    [InlineData(0.024999999999999998, 3.8699344287676585)]    // x one step below 0.1: still the series
+    public void GivenASmallDriftAgainstTheReference_ThenTheRunLengthIsTheSeriesToTheLastBits(double shift, double exact) =>
+        Assert.Equal(exact, RunLength.CusumAverageRunLength(0.834, 0, shift), exact * 4.5e-16);
+
+    [Fact]
+    public void GivenTwoDeltaBExactlyOneTenth_ThenTheClosedFormIsUsed()
+    {
+        // 2 · 0.025 · 2 is the double 0.1: the switch-over point itself takes the closed form (relative error here 6.6e-15).
+        const double d = 0.025, b = 2.0;
+        Assert.Equal(0.1, 2 * d * b);
+        var closed = (Math.Exp(-0.1) + 0.1 - 1) / (2 * d * d);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(closed), BitConverter.DoubleToInt64Bits(RunLength.CusumAverageRunLength(0.834, 0, d)));
+        Assert.Equal(3.8699344287676585, closed, 3.87 * 2e-14);
+        Assert.Equal(4.0, RunLength.CusumAverageRunLength(0.834, 0.25, 0.25));  // Δ = 0: b² exactly
+    }
+
     [Fact]
     public void GivenATargetEqualToTheRunLengthOfTheSmallestThreshold_ThenItIsTooSmall()
     {

@@ -207,7 +207,8 @@ public class SequentialExactTests
         const double d = 1.5 - k;                       // shift 1.5
         Assert.Equal((Math.Exp(-2 * d * b) + 2 * d * b - 1) / (2 * d * d), RunLength.CusumAverageRunLength(h, k, 1.5), 1e-9);
         Assert.Equal(b * b, RunLength.CusumAverageRunLength(h, k, k), 1e-12);
-        Assert.Equal(b * b, RunLength.CusumAverageRunLength(h, k, k + 5e-10), 1e-12);
+        const double tiny = k + 5e-10 - k, x = 2 * tiny * b;   // the series, to its second term: b²(1 − x/3 + x²/12)
+        Assert.Equal(b * b * (1 - x / 3 + x * x / 12), RunLength.CusumAverageRunLength(h, k, k + 5e-10), 1e-12);
         var up = RunLength.CusumAverageRunLength(h, k, 0.3);
         var down = RunLength.CusumAverageRunLength(h, k, -0.3);
         Assert.Equal(1 / (1 / up + 1 / down), RunLength.CusumTwoSidedAverageRunLength(h, k, 0.3), 1e-9);

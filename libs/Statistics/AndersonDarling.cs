@@ -142,11 +142,29 @@ public static class AndersonDarling
             throw new ArgumentException($"'{nameof(samples)}' is too small for the Anderson–Darling variance (N = {total}).", nameof(samples));
         }
 
+        return FromStatistic(statistic, m);
+    }
+
+    /// <summary>Critical values of the standardized statistic for k − 1 = <paramref name="m"/> (Scholz &amp; Stephens 1987, Table 2 interpolation, as scipy).</summary>
+    internal static double[] CriticalValues(double m)
+    {
         var critical = new double[B0.Length];
         for (var i = 0; i < critical.Length; i++)
         {
             critical[i] = B0[i] + B1[i] / Math.Sqrt(m) + B2[i] / m;
         }
+
+        return critical;
+    }
+
+    /// <summary>
+    /// The p-value of a standardized statistic: capped at 0.25 below the smallest critical value, floored at 0.001 above the
+    /// largest, otherwise scipy's quadratic fit of log significance on the critical values (a statistic equal to either end
+    /// is interpolated, as scipy's strict comparisons do).
+    /// </summary>
+    internal static TestResult FromStatistic(double statistic, double m)
+    {
+        var critical = CriticalValues(m);
 
         if (statistic < critical.Min())
         {

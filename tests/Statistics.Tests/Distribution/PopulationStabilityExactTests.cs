@@ -21,6 +21,16 @@ public class PopulationStabilityExactTests
         Assert.Equal([2.0], PopulationStability.QuantileEdges([1.0, 2, 2, 2], 3));       // (n − 1)·q = 1, 2 → 2, 2: one edge
     }
 
+    [Theory]
+    [InlineData(1.6566931578504213e-07, 33.763151229006596, 16.881575697337954)]   // a + (b − a)/2 gives …958
+    [InlineData(-0.01269188791330516, 1182.610846251062, 591.2990771815744)]      // a + (b − a)/2 gives …743
+    public void GivenAnEdgeHalfwayBetweenTwoValues_ThenItIsNumpysUpperFormulaBitForBit(double a, double b, double median)
+    {
+        // numpy's lerp takes b − (b − a)(1 − γ) from γ = ½ on (`where=t >= 0.5`); when b − a rounds, a + (b − a)·½ is
+        // another double. Expected values: numpy 1.24.2 (Debian), np.quantile([a, b], 0.5).
+        Assert.Equal(BitConverter.DoubleToInt64Bits(median), BitConverter.DoubleToInt64Bits(Assert.Single(PopulationStability.QuantileEdges([a, b], 2))));
+    }
+
     [Fact]
     public void GivenValuesOnTheEdges_ThenTheyGoToTheLowerBinOrWithNumpyToTheUpperOne()
     {

@@ -11,7 +11,7 @@
 // (default 20), sampling each process's resident memory (VmRSS) and its .NET memory (heap and live set after the last
 // gen2 collection, GC-committed memory, from its /metrics) every 2 s; the report adds RSS over time, the slopes (least
 // squares over the loaded period after the warm-up, MB per 10 min) of each, and the detector lag's slope. The 30-minute soak:
-//   dotnet run -c Release --project bench/EndToEnd.Latency -- --rate 5000 --soak-minutes 30 --days 120 --volume 20 --label soak-30m
+//   dotnet run -c Release --project bench/EndToEnd.Latency -- --rate 5000 --soak-minutes 30 --days 135 --volume 20 --label soak-30m
 // (enough pre-generated traffic for 30 min at 5,000 events/s; the report says if it ran out).
 //
 // Needs the local stack (bash scripts/stack-up.sh). Uses its own schemas, virtual host and ports, so it can run while

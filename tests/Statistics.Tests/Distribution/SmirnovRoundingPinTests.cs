@@ -60,4 +60,12 @@ public sealed class SmirnovRoundingPinTests
         Assert.True(typeof(DistributionKolmogorov).GetMethod(nameof(DistributionKolmogorov.Smirnov))!.MethodImplementationFlags
             .HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization));
     }
+
+    [Fact]
+    public void GivenTheLargestSampleForDurbin_ThenTheTailIsDurbinsAsInScipy()
+    {
+        // n = 100,000 is the last size scipy's kolmogn hands to Durbin's matrix algorithm (n x^1.5 ≤ 1.4); Pelz–Good's
+        // series gives 0.9999999999999986 here. Expected: scipy 1.10.1 (Debian), kstwo.sf(x, 100000), bit for bit.
+        Assert.Equal(BitConverter.DoubleToInt64Bits(0.9999999999999984), BitConverter.DoubleToInt64Bits(DistributionKolmogorov.KolmogornSf(100_000, 0.0005777412733563685)));
+    }
 }

@@ -144,8 +144,9 @@ public static class Categorical
             throw new ArgumentException($"The table [[{a}, {b}], [{c}, {d}]] has a zero row or column total; the odds ratio is undefined.", nameof(a));
         }
 
-        // scipy: ad/(bc) when b and c are positive, +inf otherwise.
-        var oddsRatio = b > 0 && c > 0 ? (double)a * d / ((double)c * b) : double.PositiveInfinity;
+        // scipy: ad/(bc) when b and c are positive, +inf otherwise. With no zero margin, b = 0 forces a, d > 0 (row 1 and
+        // column 2) and c = 0 likewise, so ad/(+0) is IEEE's +∞: one expression gives both.
+        var oddsRatio = (double)a * d / ((double)c * b);
 
         long n1 = a + b, n2 = c + d, n = a + c;
         long total = n1 + n2;

@@ -115,6 +115,16 @@ public class AlertIntakeDecisionEdgeTests
     }
 
     [Fact]
+    public void GivenAFindingWithAnEmptySite_ThenTheAlertKeepsTheFindingsSiteAsSent()
+    {
+        // The labels carry no site for "" (AlertLabels.ForFinding skips empty values), so an alert that took its site from
+        // its labels would store null where the finding said "".
+        var raised = (AlertRaised)RaiseEvents(Findings.Detected("cxr", site: ""))[0];
+        Assert.Equal("", raised.Site);
+        Assert.Null(((AlertRaised)RaiseEvents(Findings.Detected("cxr", site: null))[0]).Site);
+    }
+
+    [Fact]
     public void GivenAHealthAlert_ThenItsSiteComesFromTheLabels()
     {
         var condition = Findings.Health("ingest-stopped", "hospital-c", firing: true);

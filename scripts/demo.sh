@@ -23,11 +23,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 info() { printf '   %s\n' "$*"; }
 
 say "1/6 local stack (PostgreSQL, RabbitMQ)"
-bash scripts/stack-up.sh
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-  info "installing python3-aiosmtpd (the demo's stand-in mail server)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-aiosmtpd >/dev/null
-fi
+bash scripts/stack-up.sh mail   # and aiosmtpd, the demo's stand-in mail server
 
 say "2/6 build"
 dotnet build Monitoring.sln -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)" || true

@@ -3,6 +3,9 @@
 # user and virtual host the services use, and waits until both answer. Idempotent: a second run changes
 # nothing and succeeds. Run as root (CI and fresh machines); it records what it started in .local/ so
 # scripts/stack-down.sh stops only that.
+#   bash scripts/stack-up.sh [mail] [browser] [prometheus]
+# The optional words also install, when missing and in the same apt pass, what the demo and the real-component tests
+# start besides the stack: aiosmtpd (a real SMTP server), Debian's Chromium, Prometheus (with promtool).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .local
@@ -21,6 +24,14 @@ as_postgres() { (cd /tmp && su postgres -s /bin/sh -c "$1"); }
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
+for extra in "$@"; do
+  case $extra in
+    mail) /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd) ;;
+    browser) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    prometheus) command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus) ;;
+    *) log "unknown extra '$extra' (one of: mail browser prometheus)"; exit 2 ;;
+  esac
+done
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -3,19 +3,9 @@
 # first. Prints as its last line: tests: N passed, N failed, N skipped. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/stack-up.sh || exit 1
-# What the other real-component tests start (as .ci/run installs): a real SMTP server (aiosmtpd), headless Chromium for
-# the console, Prometheus for every dashboard query. Installed from Debian's packages when missing, as stack-up.sh does
-# for PostgreSQL and RabbitMQ, so a fresh machine runs every test rather than skipping or failing on the environment.
-need=()
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
-[ -x /usr/bin/chromium ] || need+=(chromium)
-command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "[test] installing ${need[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; } || echo "[test] could not install ${need[*]}; the tests that need them will fail or skip saying why"
-fi
+# The stack, and what the other real-component tests start (as .ci/run installs): a real SMTP server, headless Chromium
+# for the console, Prometheus for every dashboard query; each installed from Debian's packages when missing.
+bash scripts/stack-up.sh mail browser prometheus || exit 1
 results=.local/test-results
 rm -rf "$results"; mkdir -p "$results"
 dotnet build Monitoring.sln -c Release -nologo -v q 2>&1 | grep -E "error|Warn|Elapsed" || true

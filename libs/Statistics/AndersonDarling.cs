@@ -7,6 +7,7 @@ public static class AndersonDarling
     private static readonly double[] B1 = [-0.245, 0.25, 0.678, 1.149, 1.822, 2.364, 3.615];
     private static readonly double[] B2 = [-0.105, -0.305, -0.362, -0.391, -0.396, -0.345, -0.154];
     private static readonly double[] Significance = [0.25, 0.1, 0.05, 0.025, 0.01, 0.005, 0.001];
+    private static readonly double[] LogSignificance = [.. Significance.Select(p => Math.Log(p))];
 
     /// <summary>
     /// Anderson–Darling k-sample test with mid-ranks, matching
@@ -176,13 +177,7 @@ public static class AndersonDarling
             return new TestResult(statistic, 0.001, "floored at 0.001");
         }
 
-        var logSig = new double[Significance.Length];
-        for (var i = 0; i < logSig.Length; i++)
-        {
-            logSig[i] = Math.Log(Significance[i]);
-        }
-
-        var coeffs = MathNet.Numerics.Fit.Polynomial(critical, logSig, 2); // ascending powers
+        var coeffs = MathNet.Numerics.Fit.Polynomial(critical, LogSignificance, 2); // ascending powers
         var logP = coeffs[0] + statistic * (coeffs[1] + statistic * coeffs[2]);
         return new TestResult(statistic, Math.Exp(logP), "interpolated");
     }

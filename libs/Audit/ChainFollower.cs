@@ -90,6 +90,13 @@ public sealed class ChainFollower(
         }
 
         await GrantReadAsync(conn, ct);
+        // The chain is derived data: every link is a function of committed events, so a page lost in a crash is chained again,
+        // identically, from the durable tail. Its COPYs therefore commit without waiting for the WAL flush; the writers' own
+        // commits (which must wait) then do not queue behind the follower's fsyncs. Only a checkpoint needs a durable tail.
+        await using (var async = new NpgsqlCommand("set synchronous_commit = off", conn))
+        {
+            await async.ExecuteNonQueryAsync(ct);
+        }
 
         var (tail, head) = await LoadTailAsync(conn, sql, ct);
         ChainedThrough = tail;
@@ -143,8 +150,11 @@ public sealed class ChainFollower(
 
             await ReportLagAsync(conn, sql, tail, ct);
             var now = time.GetUtcNow();
-            if (tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
+            if (signer.Configured && tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
             {
+                // Signed only once the links it covers are on disk: a crash must not leave a checkpoint past the chain's durable
+                // tail (verify would report the links lost with the crash as a truncation until the follower chained them again).
+                await WaitDurableAsync(conn, ct);
                 if (await signer.RequestAsync(store, tail, page.Head, ct))
                 {
                     lastCheckpoint = (tail, now);
@@ -185,6 +195,20 @@ public sealed class ChainFollower(
         }
 
         return (end, -1);
+    }
+
+    /// <summary>Waits until the WAL is flushed up to this moment's insert position, so every page committed so far is durable
+    /// (the WAL writer flushes an asynchronous commit within three <c>wal_writer_delay</c>s, 600 ms by default).</summary>
+    private static async Task WaitDurableAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
+        var lsn = (string)(await cmd.ExecuteScalarAsync(ct))!;
+        cmd.CommandText = "select pg_current_wal_flush_lsn() >= @lsn::pg_lsn";
+        cmd.Parameters.AddWithValue("lsn", lsn);
+        while (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct); // real time: this waits on the disk, not on the schedule
+        }
     }
 
     /// <summary>Select on the store's tables, present and future, for the auditor role; nothing more. Idempotent.</summary>

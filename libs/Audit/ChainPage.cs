@@ -5,10 +5,10 @@ namespace Monitoring.Audit;
 
 /// <summary>
 /// The links of one page of the follower, kept compactly until its COPY: per sequence number only the fields the chain table
-/// records (never the bodies) and the three hashes (data, metadata, link) in one buffer reused from page to page. The bodies
-/// arrive as the UTF-8 bytes of PostgreSQL's text rendering (<c>convert_to(data::text, 'UTF8')</c>, the same bytes the verifier
-/// and the export hash after decoding the text) and are hashed straight from a reused buffer: no string per body, nothing
-/// kept that the garbage collector would have to promote while the page is open.
+/// records (never the bodies) and the three hashes (data, metadata, link) in one buffer reused from page to page. The bodies'
+/// and metadata's hashes arrive computed by PostgreSQL (<see cref="StoreSql.ChainColumns"/>) and are read straight into that
+/// buffer: no body crosses the wire to the follower, nothing is kept that the garbage collector would have to promote while
+/// the page is open.
 /// </summary>
 internal sealed class ChainPage(byte[] head)
 {
@@ -16,7 +16,6 @@ internal sealed class ChainPage(byte[] head)
     private readonly List<Entry> entries = [];
     private readonly byte[] link = head.ToArray();
     private byte[] hashes = new byte[Stride * 1024];
-    private byte[] body = new byte[16 * 1024];
 
     /// <summary>Links added since the last <see cref="Clear"/>.</summary>
     public int Count => entries.Count;
@@ -52,11 +51,11 @@ internal sealed class ChainPage(byte[] head)
     {
         var (sequence, id, stream, type, version, timestamp) = (r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetDateTime(5));
         var slot = Slot();
-        var data = slot[..ChainHash.Size];
-        var meta = slot.Slice(ChainHash.Size, ChainHash.Size);
-        Redaction.DataHash(Bytes(r, 8), data);
-        ChainHash.Sha256(Bytes(r, 9), meta);
-        var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), data, meta);
+        var at = entries.Count * Stride;
+        ReadHash(r, 8, at);
+        ReadHash(r, 9, at + ChainHash.Size);
+        var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+            slot[..ChainHash.Size], slot.Slice(ChainHash.Size, ChainHash.Size));
         ChainHash.Link(link, sequence, LinkKind.Event, content, link);
         link.CopyTo(slot[(2 * ChainHash.Size)..]);
         entries.Add(new Entry(sequence, LinkKind.Event, id, stream, type, version, timestamp));
@@ -102,13 +101,13 @@ internal sealed class ChainPage(byte[] head)
         return hashes.AsSpan(at, Stride);
     }
 
-    /// <summary>A bytea column's bytes, copied into the reused buffer (grown for a body larger than any before).</summary>
-    private ReadOnlySpan<byte> Bytes(NpgsqlDataReader r, int column)
+    /// <summary>A 32-byte hash column, read into <see cref="hashes"/> at <paramref name="at"/>.</summary>
+    private void ReadHash(NpgsqlDataReader r, int column, int at)
     {
-        var length = (int)r.GetBytes(column, 0, null, 0, 0);
-        if (length > body.Length) body = new byte[Math.Max(length, body.Length * 2)];
-        var read = (int)r.GetBytes(column, 0, body, 0, length);
-        return body.AsSpan(0, read);
+        if (r.GetBytes(column, 0, null, 0, 0) != ChainHash.Size || r.GetBytes(column, 0, hashes, at, ChainHash.Size) != ChainHash.Size)
+        {
+            throw new InvalidOperationException($"column {column} of sequence {r.GetInt64(0)} is not a {ChainHash.Size}-byte hash");
+        }
     }
 
     private readonly record struct Entry(long Sequence, LinkKind Kind, Guid Id, string? Stream, string? Type, long Version, DateTime Timestamp);

@@ -40,6 +40,11 @@ public sealed class FollowerTests : IAsyncLifetime
             $$"""{"$redacted": "{{marker}}"}""",
             """{"$redacted": "zz00000000000000000000000000000000000000000000000000000000000000"}""",
             """{"$redacted": "00", "other": 1}""",
+            // Shapes for which jsonb's ? operator finds the key but that are no marker (the follower's SQL checks the text too).
+            """["$redacted"]""",
+            "\"$redacted\"",
+            $$"""{"$redacted": "{{marker}}", "a": 1}""",
+            $$"""{"$redacted": ["{{marker}}"]}""",
             $$"""{"large": "{{new string('x', 100_000)}}é"}""",
         ];
         var i = 0;

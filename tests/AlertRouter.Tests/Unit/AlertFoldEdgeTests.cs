@@ -30,6 +30,21 @@ public class AlertFoldEdgeTests
           decision_deadline: {{deadline}}
         """, _ => null);
 
+    [Theory]
+    [InlineData(null, null, FindingKind.DistributionShift)] // an alert recorded before kinds were: the fallback
+    [InlineData(null, FindingKind.FairnessGap, FindingKind.FairnessGap)]
+    [InlineData(FindingKind.PerformanceDecay, FindingKind.FairnessGap, FindingKind.PerformanceDecay)]
+    public void GivenAnUpdateWithANewFinding_ThenTheMemberTakesTheUpdatesKind_ElseTheAlertsKind_ElseDistributionShift(
+        FindingKind? updateKind, FindingKind? alertKind, FindingKind expected)
+    {
+        var alert = new Alert { Id = Guid.NewGuid(), Kind = alertKind };
+
+        alert.Apply(new AlertUpdated("f-new", Severity.Warning, false, Findings.Evidence(signal: "score:pneumothorax"), "x", 2, null, T0, T0, updateKind));
+
+        var member = Assert.Single(alert.Members);
+        Assert.Equal(("f-new", expected, "score:pneumothorax", false), (member.FindingId, member.Kind, member.Signal, member.Root));
+    }
+
     private static readonly RoutingConfig Default = Config();
 
     private static Alert Raise(DriftDetected finding, RoutingConfig? config = null)

@@ -96,6 +96,16 @@ public class AlertLabelsContractTests
     }
 
     [Fact]
+    public void GivenAChangeWithoutMembers_ThenItsSignalLabelIsPresentAndEmpty()
+    {
+        // The intake refuses such a change; the labels still keep the key set every route and inhibit rule may match on.
+        var labels = AlertLabels.ForChange(Findings.Change("chg-a") with { Members = [] }, false);
+
+        Assert.Equal("", labels["signal"]);
+        Assert.Equal(AlertLabels.ForChange(Findings.Change("chg-a"), false).Keys.Order(), labels.Keys.Order());
+    }
+
+    [Fact]
     public void GivenAChangeNamingItsSiteOnlyInItsScopeOrOnlyAsSite_ThenTheSiteLabelIsSetEitherWay()
     {
         var change = Findings.Change("chg-a", site: "site-b");

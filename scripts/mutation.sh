@@ -9,6 +9,8 @@
 #   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh ingest
 #   MUTATION_FILES='**/Cusum.cs **/Adwin.cs' bash scripts/mutation.sh statistics   # rerun some files of a set
 #   MUTATION_SURVIVORS=1 MUTATION_FILES='**/Cusum.cs' bash scripts/mutation.sh statistics  # recheck only their survivors
+#   MUTATION_FILTER='FullyQualifiedName~.Unit.|FullyQualifiedName~.Integration.' MUTATION_FILES='**/AlertEffects.cs' \
+#     bash scripts/mutation.sh alerts   # a file whose I/O code only the integration tests reach (real PostgreSQL)
 #
 # MUTATION_SURVIVORS=1 mutates only the spans of the mutants the newest report of each file left undetected
 # (scripts/mutation_spans.py); the table merges the new statuses into that file's last whole run (a mutant once
@@ -53,7 +55,11 @@ for set in "${chosen[@]}"; do
     [ -n "$globs" ] || { echo "== $set: no undetected mutant left in $MUTATION_FILES"; continue; }
   fi
   set -f; for p in $globs; do args+=(--mutate "$p"); done; set +f
-  [ -n "${filter[$set]}" ] && args+=(--test-case-filter "${filter[$set]}")
+  test_filter=${MUTATION_FILTER:-${filter[$set]}}
+  if [ -n "${MUTATION_FILTER:-}" ] && [ -z "${MUTATION_FILES:-}" ]; then
+    echo "MUTATION_FILTER needs MUTATION_FILES (a whole set keeps its own filter)" >&2; exit 2
+  fi
+  [ -n "$test_filter" ] && args+=(--test-case-filter "$test_filter")
   if [ -n "${MUTATION_FILES:-}" ]; then
     dest=$out/$set/partial-$(date +%s); mkdir -p "$dest"
   else
@@ -61,12 +67,12 @@ for set in "${chosen[@]}"; do
   fi
   args+=(--output "$dest")
   [ -n "${MUTATION_SURVIVORS:-}" ] && touch "$dest/survivors"
-  echo "== $set: ${project[$set]} with ${tests[$set]} (${filter[$set]:-all tests})"
+  echo "== $set: ${project[$set]} with ${tests[$set]} (${test_filter:-all tests})"
   start=$(date +%s)
   # A failed Stryker run (e.g. its initial build) stops the script: pipefail passes its status through tee and grep.
   (cd "${tests[$set]}" && dotnet stryker "${args[@]}") 2>&1 | tee "$dest/stryker.log" | { grep -E "Killed|Survived|score|Timeout|error" || true; }
   echo "$(( $(date +%s) - start ))" > "$dest/seconds"
-  echo "${MUTATION_SURVIVORS:+MUTATION_SURVIVORS=1 }${MUTATION_FILES:+MUTATION_FILES='$MUTATION_FILES' }MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$dest/command"
+  echo "${MUTATION_SURVIVORS:+MUTATION_SURVIVORS=1 }${MUTATION_FILTER:+MUTATION_FILTER='$MUTATION_FILTER' }${MUTATION_FILES:+MUTATION_FILES='$MUTATION_FILES' }MUTATION_CONCURRENCY=$concurrency bash scripts/mutation.sh $set" > "$dest/command"
 done
 
 python3 scripts/mutation_table.py "$out" docs/quality.md

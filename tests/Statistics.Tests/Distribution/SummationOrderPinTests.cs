@@ -45,4 +45,23 @@ public sealed class SummationOrderPinTests
         Assert.Equal(Bits(0.48993105338404336), Bits(Distances.Hellinger(hp, hq)));
         Assert.Equal(Bits(0.4739057239057239), Bits(Distances.TotalVariation(tp, tq)));
     }
+
+    [Fact]
+    public void GivenEightVectors_ThenTheMmdStatisticSumsTheLastFullBlockOfEachKernelRowInTheVectorLanes()
+    {
+        // Six reference and two current vectors: each kernel row is 8 doubles, two blocks of four. The masked row sums of
+        // the x rows include x members in the second block, so summing that block in the scalar tail (loop bound `<`) or
+        // every term in scalar order (bound `>`) rounds differently: 0.06407146140543696 instead of this value.
+        float[][] x = [[0.69717485f, 0.9791163f], [0.4467705f, 0.040462732f], [0.6872337f, 0.9107387f], [0.3152177f, 0.9775503f],
+                       [0.57560045f, 0.017477509f], [0.7632474f, 0.86231804f]];
+        float[][] y = [[0.5691313f, 0.39487255f], [1.1815605f, 0.14530581f]];
+
+        var result = MaximumMeanDiscrepancy.Test(x, y, permutations: 1, seed: 0);
+
+        Assert.Equal(Bits(0.06407146140543207), Bits(result.Statistic));
+        // The exact MMD²_u of these vectors (60-digit decimal arithmetic, σ the exact median distance) is
+        // 0.064071461405434027; the cancellation of the three sums leaves 3e-14 relative, as for the other order.
+        Assert.InRange(Math.Abs(result.Statistic - 0.064071461405434027) / 0.064071461405434027, 0, 5e-14);
+    }
 }
+

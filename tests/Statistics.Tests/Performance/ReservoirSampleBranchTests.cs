@@ -4,7 +4,8 @@ namespace Monitoring.Statistics.Tests.Performance;
 
 /// <summary>
 /// Reservoir state handling: Restore accepts a fresh state (nothing seen), copies the restored items and
-/// drops the references it held before (checked with weak references after a full collection).
+/// drops the references it held before (checked with weak references after a full collection); the skip's cap at its
+/// exact boundary.
 /// </summary>
 public class ReservoirSampleBranchTests
 {
@@ -84,4 +85,32 @@ public class ReservoirSampleBranchTests
         GC.Collect();
         Assert.All(weak, w => Assert.False(w.IsAlive));
     }
+    [Fact]
+    public void GivenAFlooredSkipOfExactly2To61_ThenTheSkipIsCappedAtLongMaxOver4()
+    {
+        // Skip = ⌊ln U / ln(1 − W)⌋, capped at long.MaxValue / 4 = 2⁶¹ − 1 once it reaches 2⁶¹ (the double the cap converts to).
+        // Found for the entering item of a restored state: the generator's next draws are the slot, U₁ (W ← W·U₁^(1/k)) and
+        // U₂ (the skip). With W tiny, ln(1 − W) is taken as −W, so W = −ln U₂ · 2⁻⁶¹ (exact: a power-of-two scaling) gives
+        // ln U₂ / −W = 2⁶¹ exactly; the restored W is the one whose update lands on that W.
+        const int k = 3;
+        var generator = new ReservoirSample<int>(k, 11).Snapshot().GeneratorState;
+        var replica = new Xoshiro256(generator);
+        replica.NextInt64(k);
+        var u1 = replica.NextOpenDouble();
+        var u2 = replica.NextOpenDouble();
+        var target = -Math.Log(u2) * Math.ScaleB(1.0, -61);
+        var factor = Math.Exp(Math.Log(u1) / k);
+        var w = target / factor;
+        for (var step = 0; w * factor != target && step < 4; step++) w = w * factor < target ? Math.BitIncrement(w) : Math.BitDecrement(w);
+        Assert.Equal(target, w * factor);
+        Assert.Equal(0.0, Math.Log(1 - target));
+        Assert.Equal(Math.ScaleB(1.0, 61), Math.Floor(Math.Log(u2) / -target));
+
+        var r = new ReservoirSample<int>(k, 11);
+        r.Restore(new ReservoirState<int>(k, 10, w, 11, generator, [1, 2, 3]));
+        Assert.True(r.Add(42));
+
+        Assert.Equal(11 + long.MaxValue / 4 + 1, r.Snapshot().NextIndex);
+    }
 }
+

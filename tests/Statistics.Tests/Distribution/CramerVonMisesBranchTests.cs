@@ -4,7 +4,7 @@ namespace Monitoring.Statistics.Tests.Distribution;
 /// Branches of the two-sample Cramér–von Mises test: the exact distribution with unequal (coprime and non-coprime) sizes
 /// against <c>scipy.stats.cramervonmises_2samp(method="exact")</c>, and Python's float floor division (which the exact
 /// p-value's cut-off uses, as scipy does) against CPython's <c>//</c> in each of its rounding branches, bit for bit
-/// (reference/s2_branches.json).
+/// (reference/s2_branches.json); the limiting CDF's stop rule at a term of exactly 1e-7.
 /// </summary>
 public class CramerVonMisesBranchTests
 {
@@ -52,4 +52,19 @@ public class CramerVonMisesBranchTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < (x.Length + y.Length) * sizeof(double) + 2_048, $"{allocated} bytes allocated");
     }
+
+    [Theory]
+    [InlineData(42.189768861105605, 0.999999995974229, 0.9999999766979981)] // the term k = 16 is 1e-7 exactly
+    [InlineData(60.01855196249044, 0.9999999921643995, 0.9999999666421815)]  // the term k = 19 is 1e-7 exactly
+    public void GivenASeriesTermOfExactly1EMinus7_ThenTheLimitingCdfAddsTheNextTermToo(double x, double expected, double stoppedThere)
+    {
+        // The rule is scipy's: add terms until one is below 1e-7. These two x (found by scanning the adjacent doubles around
+        // each crossing of 1e-7 for k ≤ 40; the other 39 crossings step over it) give a term equal to 1e-7, which is not below
+        // it, so the sum goes on; stopping there would give the third value. scipy 1.10.1's own term is 9.99999999999908e-08
+        // here (its Bessel K differs in the 13th digit), so scipy stops one term earlier: at these two points the result is
+        // decided by the last bits of the special functions, within the series' own truncation (terms < 1e-7 left out).
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(CramerVonMises.CdfLimit(x)));
+        Assert.InRange(expected - stoppedThere, 1e-8, 1e-7);
+    }
 }
+

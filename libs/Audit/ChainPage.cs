@@ -39,7 +39,7 @@ internal sealed class ChainPage(byte[] head)
     /// <summary>Links a sequence number proven never committed.</summary>
     public void AddGap(long sequence)
     {
-        var slot = Slot();
+        var slot = hashes.AsSpan(Reserve(), Stride);
         ChainHash.Link(link, sequence, LinkKind.Gap, [], link);
         link.CopyTo(slot[(2 * ChainHash.Size)..]);
         entries.Add(new Entry(sequence, LinkKind.Gap, default, null, null, 0, default));
@@ -50,10 +50,10 @@ internal sealed class ChainPage(byte[] head)
     public void AddEvent(NpgsqlDataReader r)
     {
         var (sequence, id, stream, type, version, timestamp) = (r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetDateTime(5));
-        var slot = Slot();
-        var at = entries.Count * Stride;
+        var at = Reserve();
         ReadHash(r, 8, at);
         ReadHash(r, 9, at + ChainHash.Size);
+        var slot = hashes.AsSpan(at, Stride);
         var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
             slot[..ChainHash.Size], slot.Slice(ChainHash.Size, ChainHash.Size));
         ChainHash.Link(link, sequence, LinkKind.Event, content, link);
@@ -94,11 +94,12 @@ internal sealed class ChainPage(byte[] head)
         await copy.CompleteAsync(ct);
     }
 
-    private Span<byte> Slot()
+    /// <summary>Where the next link's three hashes go in <see cref="hashes"/> (grown when full).</summary>
+    private int Reserve()
     {
         var at = entries.Count * Stride;
         if (at + Stride > hashes.Length) Array.Resize(ref hashes, hashes.Length * 2);
-        return hashes.AsSpan(at, Stride);
+        return at;
     }
 
     /// <summary>A 32-byte hash column, read into <see cref="hashes"/> at <paramref name="at"/>.</summary>

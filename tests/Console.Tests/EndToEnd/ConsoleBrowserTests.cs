@@ -14,12 +14,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
 
         // Two independent changes in one deployment are two incidents; the fallback group is the third.
         var rows = page.Locator("main table tbody tr");
-        Assert.Equal(3, await rows.CountAsync());
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
         Assert.Equal("critical", (await rows.First.Locator(".sev").InnerTextAsync()).Trim()); // most severe first
 
         await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("SIEMENS scanners are brighter") }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/incidents/"));
-        Assert.Contains("images from SIEMENS scanners are brighter", await page.Locator("#what-changed").InnerTextAsync());
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/incidents/"));
+        await Assertions.Expect(page.Locator("#what-changed")).ToContainTextAsync("images from SIEMENS scanners are brighter");
+        await Assertions.Expect(page.Locator("#history")).ToHaveCountAsync(1); // the page's last section: the document is parsed
         Assert.Contains("2,462", await page.Locator(".cards").InnerTextAsync());
 
         // Charts drawn from the detector's series: a path through 12 points, the band, the detection line, axis labels.
@@ -62,10 +63,11 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
     public async Task Auditor_SeesEverything_HasNoActions_AndForgedPostsAreRefused()
     {
         var page = await fx.SignInAsync("auditor");
-        Assert.Equal(3, await page.Locator("main table tbody tr").CountAsync());
+        await Assertions.Expect(page.Locator("main table tbody tr")).ToHaveCountAsync(3);
         var incident = await fx.IncidentAsync("chg-protocol");
-        await page.GotoAsync($"{fx.BaseUrl}/console/incidents/{incident.Id}");
-        Assert.Contains("lateral views", await page.Locator("#what-changed").InnerTextAsync());
+        await fx.OpenAsync(page, $"/console/incidents/{incident.Id}");
+        await Assertions.Expect(page.Locator("#what-changed")).ToContainTextAsync("lateral views");
+        await Assertions.Expect(page.Locator("#history")).ToHaveCountAsync(1);
         Assert.Equal(0, await page.Locator("#actions").CountAsync());
         Assert.Equal(0, await page.Locator("main form[method=post]").CountAsync());
         Assert.True(await page.Locator("#history tbody tr").CountAsync() >= 2);
@@ -83,10 +85,10 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
         Assert.Null((await fx.IncidentAsync("chg-protocol")).Decision);
         await fx.ScreenshotAsync(page, "incident-auditor");
 
-        await page.GotoAsync($"{fx.BaseUrl}/console/audit");
+        await fx.OpenAsync(page, "/console/audit");
         await Assertions.Expect(page.Locator("#as-of tbody tr")).ToHaveCountAsync(3);
-        Assert.Contains("Incident opened", await page.Locator("#timeline").InnerTextAsync());
-        Assert.Contains("version 3", await page.Locator("main").InnerTextAsync());
+        await Assertions.Expect(page.Locator("#timeline")).ToContainTextAsync("Incident opened");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("version 3");
         await fx.ScreenshotAsync(page, "audit");
 
         // As of an instant before anything happened, nothing was open.
@@ -101,8 +103,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
     {
         var context = await fx.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(fx.BaseUrl + "/console/audit");
-        Assert.Contains("/console/signin", page.Url);
+        await fx.OpenAsync(page, "/console/audit");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/signin"));
         await fx.ScreenshotAsync(page, "signin");
         var api = await context.APIRequest.GetAsync(fx.BaseUrl + "/alerts", new() { MaxRedirects = 0 });
         Assert.Equal(401, api.Status);
@@ -114,7 +116,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
     {
         var incident = await fx.IncidentAsync("chg-firmware");
         var first = await fx.SignInAsync("safety");
-        await first.GotoAsync($"{fx.BaseUrl}/console/incidents/{incident.Id}");
+        await fx.OpenAsync(first, $"/console/incidents/{incident.Id}");
         await first.GetByLabel("Reason").FillAsync("Vendor confirmed firmware fix rolling out tonight");
         await first.GetByRole(AriaRole.Button, new() { Name = "Request silence" }).ClickAsync();
         await Assertions.Expect(first.Locator("main")).ToContainTextAsync("awaiting a second person's approval");
@@ -123,7 +125,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fx) : IClassFixture<Conso
         await first.Context.CloseAsync();
 
         var second = await fx.SignInAsync("safety2");
-        await second.GotoAsync($"{fx.BaseUrl}/console/incidents/{incident.Id}");
+        await fx.OpenAsync(second, $"/console/incidents/{incident.Id}");
         await second.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(second.Locator("main")).ToContainTextAsync("approved by dr-second");
         await second.Context.CloseAsync();

@@ -177,7 +177,7 @@ long snapshotBytes;
 await using (var conn = new NpgsqlConnection(cs))
 {
     await conn.OpenAsync();
-    await using var cmd = new NpgsqlCommand($"select coalesce(sum(pg_column_size(data)), 0) from \"{driftSchema}\".mt_doc_deploymentsnapshot", conn);
+    await using var cmd = new NpgsqlCommand($"select coalesce(sum(pg_column_size(body)), 0) from \"{driftSchema}\".detector_snapshot where kind = 'deployment'", conn);
     snapshotBytes = (long)(await cmd.ExecuteScalarAsync())!;
 }
 

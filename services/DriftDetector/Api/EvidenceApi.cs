@@ -75,7 +75,7 @@ internal static class EvidenceApi
             .GroupBy(r => r.Signal, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new SubgroupPerformance(g.Key, g.OrderBy(r => r.Scope, StringComparer.Ordinal).Select(r => Metric(r, k)).ToList()))
             .ToList();
-        var distribution = await DistributionAsync(session, view, k, ct);
+        var distribution = await DistributionAsync(drift, session, view, k, ct);
         return TypedResults.Ok(new FindingEvidenceSeries(view.Id, view.Deployment, view.Evidence.Signal, view.Evidence.Method, view.Scope, view.DetectedAt,
             view.Evidence.PolicyVersion, k, series, distribution, performance));
     }
@@ -98,13 +98,16 @@ internal static class EvidenceApi
     /// Reads the reservoirs of the signal in the finding's scope from the reference and state snapshots. Their JSON is the
     /// detector's internal state: anything unexpected yields no distribution instead of an error.
     /// </summary>
-    private static async Task<DistributionComparison?> DistributionAsync(IQuerySession session, FindingView view, int k, CancellationToken ct)
+    private static async Task<DistributionComparison?> DistributionAsync(DriftStore drift, IQuerySession session, FindingView view, int k, CancellationToken ct)
     {
         try
         {
-            var state = await session.LoadAsync<DeploymentSnapshot>(view.Deployment, ct);
-            var reference = await session.LoadAsync<ReferenceSnapshot>(view.Deployment, ct);
-            if (state is null || reference is null || JsonNode.Parse(state.Json) is not JsonObject s || JsonNode.Parse(reference.Json) is not JsonObject r)
+            // The snapshot rows; a store last written by a version before them still holds the snapshot as documents.
+            var state = await SnapshotRows.ReadAsync(drift.DataSource, drift.Schema, SnapshotRows.Deployment, view.Deployment, ct)
+                ?? Utf8((await session.LoadAsync<DeploymentSnapshot>(view.Deployment, ct))?.Json);
+            var reference = await SnapshotRows.ReadAsync(drift.DataSource, drift.Schema, SnapshotRows.Reference, view.Deployment, ct)
+                ?? Utf8((await session.LoadAsync<ReferenceSnapshot>(view.Deployment, ct))?.Json);
+            if (state is null || reference is null || JsonNode.Parse(state) is not JsonObject s || JsonNode.Parse(reference) is not JsonObject r)
             {
                 return null;
             }
@@ -136,6 +139,8 @@ internal static class EvidenceApi
     }
 
     /// <summary>Slot of a numeric signal in the accumulators, from the layout: features, then scores and performance labels, then latency.</summary>
+    private static byte[]? Utf8(string? json) => string.IsNullOrEmpty(json) ? null : System.Text.Encoding.UTF8.GetBytes(json);
+
     private static int NumericSlot(string? layout, string signal)
     {
         if (layout is null || JsonNode.Parse(layout) is not JsonObject l)

@@ -83,6 +83,7 @@ internal sealed class DriftStore(DocumentStore store, NpgsqlDataSource dataSourc
             $"delete from \"{Schema}\".mt_doc_findingsprogress",
             $"delete from \"{Schema}\".mt_doc_deploymentsnapshot",
             $"delete from \"{Schema}\".mt_doc_referencesnapshot",
+            $"delete from \"{Schema}\".{SnapshotRows.TableName}",
             $"delete from \"{Schema}\".mt_doc_deploymentstatusview",
             $"delete from \"{Schema}\".mt_doc_findingview",
         })

@@ -52,8 +52,9 @@ internal static class Stores
         opts.Events.UseListenNotifyForEventAppends = true; // finding appends wake the publisher at once (see IngestStoreShape)
         opts.Schema.For<DetectorCheckpoint>().Identity(x => x.Id);
         opts.Schema.For<FindingsProgress>().Identity(x => x.Id);
-        opts.Schema.For<DeploymentSnapshot>().Identity(x => x.Id);
+        opts.Schema.For<DeploymentSnapshot>().Identity(x => x.Id); // read once, on upgrade from a store written before SnapshotRows
         opts.Schema.For<ReferenceSnapshot>().Identity(x => x.Id);
+        opts.Storage.ExtendedSchemaObjects.Add(SnapshotRows.Definition(schema));
         opts.Schema.For<DeploymentStatusView>().Identity(x => x.Id);
         opts.Schema.For<FindingView>().Identity(x => x.Id).Index(x => x.Deployment).Index(x => x.Status);
         opts.Schema.For<PublishedMessage>().Identity(x => x.Id);
@@ -77,7 +78,11 @@ public sealed class DetectorCheckpoint
     /// <summary>Last ingest sequence reflected in the stored state.</summary>
     public long LastSequence { get; set; }
 
-    /// <summary>Serialized global state (JSON).</summary>
+    /// <summary>
+    /// Empty: the global state is the <see cref="SnapshotRows.Global"/> row written in the same transaction. A store written
+    /// before the snapshot rows holds the serialized global state here (and the deployments in <see cref="DeploymentSnapshot"/>,
+    /// <see cref="ReferenceSnapshot"/>): it is read once, and the next snapshot moves it into rows and deletes the documents.
+    /// </summary>
     public string Json { get; set; } = "";
 }
 
@@ -96,7 +101,7 @@ public sealed class FindingsProgress
     public long Through { get; set; }
 }
 
-/// <summary>Snapshot of one deployment's state (without its reference, stored apart because it rarely changes).</summary>
+/// <summary>Snapshot of one deployment's state as stored before <see cref="SnapshotRows"/> (read on upgrade only).</summary>
 public sealed class DeploymentSnapshot
 {
     /// <summary>Deployment key.</summary>
@@ -106,7 +111,7 @@ public sealed class DeploymentSnapshot
     public string Json { get; set; } = "";
 }
 
-/// <summary>The reference profile accumulators of a deployment.</summary>
+/// <summary>The reference profile accumulators of a deployment as stored before <see cref="SnapshotRows"/> (read on upgrade only).</summary>
 public sealed class ReferenceSnapshot
 {
     /// <summary>Deployment key.</summary>

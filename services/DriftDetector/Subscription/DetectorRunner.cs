@@ -50,6 +50,7 @@ internal sealed class DetectorRunner(
     private volatile bool stopRequested;
     private Task? pendingCommit;
     private Task? pendingSnapshot;
+    private bool legacySnapshot;
 
     /// <summary>Last ingest sequence applied in memory.</summary>
     public long LastSequence => Interlocked.Read(ref lastSequence);
@@ -88,14 +89,32 @@ internal sealed class DetectorRunner(
         var state = new DetectorState();
         referenceSaved.Clear();
         var checkpoint = await session.LoadAsync<DetectorCheckpoint>(Stores.DetectorCheckpointId, ct);
-        if (checkpoint is not null)
+        legacySnapshot = checkpoint is { Json.Length: > 0 };
+        if (legacySnapshot)
         {
-            state = JsonSerializer.Deserialize<DetectorState>(checkpoint.Json, StateJson)!;
+            // Written before the snapshot rows: read the documents once; the next snapshot rewrites every deployment as rows.
+            state = JsonSerializer.Deserialize<DetectorState>(checkpoint!.Json, StateJson)!;
             foreach (var snapshot in await session.Query<DeploymentSnapshot>().ToListAsync(ct))
             {
                 var deployment = JsonSerializer.Deserialize<DeploymentState>(snapshot.Json, StateJson)!;
                 var reference = await session.LoadAsync<ReferenceSnapshot>(snapshot.Id, ct);
                 deployment.Reference = reference is null ? new ReferenceState() : JsonSerializer.Deserialize<ReferenceState>(reference.Json, StateJson)!;
+                state.Deployments[deployment.Key] = deployment;
+            }
+        }
+        else if (checkpoint is not null)
+        {
+            var global = await SnapshotRows.ReadAsync(drift.DataSource, drift.Schema, SnapshotRows.Global, Stores.DetectorCheckpointId, ct)
+                ?? throw new InvalidOperationException($"The detector checkpoint at sequence {checkpoint.LastSequence} has no global state row.");
+            state = JsonSerializer.Deserialize<DetectorState>(global, StateJson)!;
+            var references = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            await foreach (var (id, body) in SnapshotRows.ReadAllAsync(drift.DataSource, drift.Schema, SnapshotRows.Reference, ct)) references[id] = body;
+            await foreach (var (_, body) in SnapshotRows.ReadAllAsync(drift.DataSource, drift.Schema, SnapshotRows.Deployment, ct))
+            {
+                var deployment = JsonSerializer.Deserialize<DeploymentState>(body, StateJson)!;
+                deployment.Reference = references.TryGetValue(deployment.Key, out var reference)
+                    ? JsonSerializer.Deserialize<ReferenceState>(reference, StateJson)!
+                    : new ReferenceState();
                 state.Deployments[deployment.Key] = deployment;
                 referenceSaved[deployment.Key] = ReferenceSignature(deployment.Reference);
             }
@@ -106,6 +125,7 @@ internal sealed class DetectorRunner(
         replayThrough = committedThrough > state.LastSequence ? committedThrough : 0;
         detector = new Detector(new PolicyHistory(versions), state, new DetectorLimits(options.MaxPendingLateEvents));
         unsaved.Clear();
+        if (legacySnapshot) unsaved.UnionWith(state.Deployments.Keys);
         inferences.Clear();
         Interlocked.Exchange(ref lastSequence, state.LastSequence);
         Interlocked.Exchange(ref persistedSequence, state.LastSequence);
@@ -453,22 +473,34 @@ internal sealed class DetectorRunner(
         return touched;
     }
 
-    /// <summary>Stores the snapshot of every changed deployment and the checkpoint with the global state (their status views go with the findings commit).</summary>
+    /// <summary>
+    /// Queues the snapshot rows of every changed deployment and of the global state, serialized once straight to UTF-8 here on
+    /// the decision thread (a consistent copy), with the checkpoint that dates them (their status views go with the findings
+    /// commit). The first snapshot after an upgrade also deletes the documents the state was read from.
+    /// </summary>
     private void StoreSnapshot(IDocumentSession session, Detector d)
     {
         foreach (var key in unsaved.Order(StringComparer.Ordinal))
         {
             var state = d.State.Deployments[key];
-            session.Store(new DeploymentSnapshot { Id = key, Json = JsonSerializer.Serialize(state, StateJson) });
+            SnapshotRows.Queue(session, drift.Schema, SnapshotRows.Deployment, key, JsonSerializer.SerializeToUtf8Bytes(state, StateJson));
             var signature = ReferenceSignature(state.Reference);
             if (!referenceSaved.TryGetValue(key, out var saved) || !saved.Frozen || saved != signature)
             {
-                session.Store(new ReferenceSnapshot { Id = key, Json = JsonSerializer.Serialize(state.Reference, StateJson) });
+                SnapshotRows.Queue(session, drift.Schema, SnapshotRows.Reference, key, JsonSerializer.SerializeToUtf8Bytes(state.Reference, StateJson));
                 referenceSaved[key] = signature;
             }
         }
 
-        session.Store(new DetectorCheckpoint { LastSequence = d.State.LastSequence, Json = JsonSerializer.Serialize(d.State, StateJson) });
+        SnapshotRows.Queue(session, drift.Schema, SnapshotRows.Global, Stores.DetectorCheckpointId, JsonSerializer.SerializeToUtf8Bytes(d.State, StateJson));
+        session.Store(new DetectorCheckpoint { LastSequence = d.State.LastSequence });
+        if (legacySnapshot)
+        {
+            session.DeleteWhere<DeploymentSnapshot>(_ => true);
+            session.DeleteWhere<ReferenceSnapshot>(_ => true);
+            legacySnapshot = false;
+        }
+
         unsaved.Clear();
     }
 

@@ -11,7 +11,7 @@ namespace Monitoring.DriftDetector.Tests.Integration;
 /// </summary>
 public sealed class CrashRecoveryTests(DriftEnvironment env) : IClassFixture<DriftEnvironment>
 {
-    private static readonly string[] SnapshotTables = ["mt_doc_detectorcheckpoint", "mt_doc_deploymentsnapshot", "mt_doc_referencesnapshot"];
+    private static readonly string[] SnapshotTables = ["mt_doc_detectorcheckpoint", "detector_snapshot"];
 
     [Fact]
     public async Task GivenFindingsCommittedAfterTheLastSnapshot_WhenTheDetectorRestartsFromThatSnapshot_ThenNoFindingIsStoredOrPublishedTwice()

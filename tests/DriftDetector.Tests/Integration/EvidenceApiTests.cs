@@ -181,16 +181,11 @@ public sealed class EvidenceApiTests(DriftEnvironment env) : IClassFixture<Drift
         var layout = JsonSerializer.Serialize(new { Signals = new { Features = new[] { "meanIntensity", "noiseLevel" }, Scores = Array.Empty<string>(), Latency = false }, Labels = Array.Empty<string>() });
         object Scope(double[] values) => new { Numeric = new object[] { new { Values = values }, new { Values = Array.Empty<double>() } } };
         var shownCurrent = Enumerable.Repeat(5.05, 15).Concat(Enumerable.Range(0, 15).Select(i => i < 8 ? i * 0.6 : 5.6 + (i - 8) * 0.6)).ToArray();
-        session.Store(new DeploymentSnapshot
-        {
-            Id = Deployment,
-            Json = JsonSerializer.Serialize(new { Layout = layout, ScopeKeys = new[] { "", "site=A", "site=B" }, Current = new { Scopes = new[] { Scope([]), Scope(shownCurrent), Scope(Spread(10)) } } }),
-        });
-        session.Store(new ReferenceSnapshot
-        {
-            Id = Deployment,
-            Json = JsonSerializer.Serialize(new { Scopes = new[] { Scope([]), Scope(Spread(500)), Scope(Spread(500)) } }),
-        });
+        var drift = host.Services.GetRequiredService<DriftStore>();
+        SnapshotRows.Queue(session, drift.Schema, SnapshotRows.Deployment, Deployment,
+            JsonSerializer.SerializeToUtf8Bytes(new { Layout = layout, ScopeKeys = new[] { "", "site=A", "site=B" }, Current = new { Scopes = new[] { Scope([]), Scope(shownCurrent), Scope(Spread(10)) } } }));
+        SnapshotRows.Queue(session, drift.Schema, SnapshotRows.Reference, Deployment,
+            JsonSerializer.SerializeToUtf8Bytes(new { Scopes = new[] { Scope([]), Scope(Spread(500)), Scope(Spread(500)) } }));
         await session.SaveChangesAsync();
         return host;
     }

@@ -27,6 +27,7 @@ public sealed partial class FirmwareUpdateEndToEndTests(FirmwareUpdateRun run) :
         // The simulator changed SIEMENS scanners at site-b: one change holding every finding, the injected scope among them.
         // Which member the root names is not asserted here: it depends on the order in which concurrent requests were stored
         // (seen: site-b & SIEMENS in most runs, ageBand=18-39 in one); root-cause accuracy is measured by bench/Detection.
+        Assert.True(run.Changes.Count == 1, $"{run.Changes.Count} changes opened\n{run.Diagnosis}");
         var change = Assert.Single(run.Changes);
         Assert.All(run.Findings, f => Assert.Equal(change.Id, f.ChangeId));
         Assert.Contains(run.Findings, f => Normalize(f.Scope) is "manufacturer=SIEMENS&site=site-b" or "site=site-b");
@@ -36,6 +37,7 @@ public sealed partial class FirmwareUpdateEndToEndTests(FirmwareUpdateRun run) :
     public void OneChangeIsOneIncidentHoldingEveryFinding()
     {
         var incidents = run.Alerts.Where(a => a.Source == "finding").ToList();
+        Assert.True(incidents.Count == 1, $"{incidents.Count} incidents\n{run.Diagnosis}");
         var incident = Assert.Single(incidents);
         var change = Assert.Single(run.Changes);
         Assert.Equal(change.Id, incident.ChangeId);

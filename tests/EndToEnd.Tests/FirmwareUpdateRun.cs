@@ -48,6 +48,13 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
     internal IReadOnlyDictionary<string, TracedRequest> Requests => producer.Requests;
     internal string InjectedChange { get; private set; } = "";
 
+    /// <summary>
+    /// For a failure message: the detector's finding and change events in store order (sequence, type, ids, scope, signal)
+    /// and the warnings and errors of its log. One change has twice been split in two under a loaded CI machine and never
+    /// in a replay of the same traffic through the pure core, in storage orders shuffled by kind (see docs/benchmarks.md).
+    /// </summary>
+    internal string Diagnosis { get; private set; } = "";
+
     /// <summary>The last lines of each service's log, for failure messages.</summary>
     internal string Logs => stack is null ? "" : string.Join("\n", stack.Children.Select(c => $"--- {c.Name}\n{c.Tail(25)}"));
 
@@ -90,6 +97,7 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
             && await ScalarAsync(db, $"select count(distinct stream_id) from {stack.AlertsSchema}.mt_events where type = 'notification_sent'")
                >= await ScalarAsync(db, $"select count(*) from {stack.AlertsSchema}.mt_doc_alert"));
 
+        Diagnosis = await DiagnosisAsync(db);
         Alerts = await AlertsAsync(db);
         FindingLinks = await LinksAsync(db);
         DecidingEvents = await DecidingEventsAsync(db, Findings.Concat(Changes).Select(o => o.IngestSequence).Distinct().ToArray());
@@ -130,6 +138,33 @@ public sealed class FirmwareUpdateRun : IAsyncLifetime
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) list.Add(new Opening(r.GetString(0), type, r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3)));
         return list;
+    }
+
+    private async Task<string> DiagnosisAsync(NpgsqlConnection db)
+    {
+        var lines = new List<string> { "drift events (ingest sequence, type, finding/change, scope, signal):" };
+        await using (var cmd = new NpgsqlCommand(
+            $"select data->>'IngestSequence', type, coalesce(data->>'FindingId', ''), coalesce(data->>'ChangeId', ''), coalesce(data->>'Scope', data->>'RootScope', ''), " +
+            $"coalesce(data->'Evidence'->>'Signal', '') from {stack!.DriftSchema}.mt_events where type like 'finding_%' or type like 'change_%' order by seq_id", db))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync()) lines.Add($"  {(r.IsDBNull(0) ? "-" : r.GetString(0))} {r.GetString(1)} {r.GetString(2)} {r.GetString(3)} {r.GetString(4)} {r.GetString(5)}");
+        }
+
+        var detector = stack.Children.FirstOrDefault(c => c.Name == "DriftDetector");
+        if (detector is not null && File.Exists(detector.LogPath))
+        {
+            lines.Add($"DriftDetector log, warnings and errors ({detector.LogPath}):");
+            using var stream = new FileStream(detector.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                if (line.Contains("warn", StringComparison.OrdinalIgnoreCase) || line.Contains("fail", StringComparison.OrdinalIgnoreCase)
+                    || line.Contains("error", StringComparison.OrdinalIgnoreCase)) lines.Add("  " + line);
+            }
+        }
+
+        return string.Join("\n", lines.Take(400));
     }
 
     private async Task<IReadOnlyList<RouterAlert>> AlertsAsync(NpgsqlConnection db)

@@ -138,9 +138,10 @@ internal static class EvidenceApi
         }
     }
 
-    /// <summary>Slot of a numeric signal in the accumulators, from the layout: features, then scores and performance labels, then latency.</summary>
+    /// <summary>A snapshot document's JSON as the UTF-8 bytes a snapshot row holds (null when absent).</summary>
     private static byte[]? Utf8(string? json) => string.IsNullOrEmpty(json) ? null : System.Text.Encoding.UTF8.GetBytes(json);
 
+    /// <summary>Slot of a numeric signal in the accumulators, from the layout: features, then scores and performance labels, then latency.</summary>
     private static int NumericSlot(string? layout, string signal)
     {
         if (layout is null || JsonNode.Parse(layout) is not JsonObject l)

@@ -82,7 +82,9 @@ internal static class ChainCost
 
     private static async Task<Cost> BulkAsync(string connection, NpgsqlDataSource db, string schema, string kind)
     {
-        await using (var empty = db.CreateCommand($"drop table if exists \"{schema}\".audit_chain"))
+        await using (var empty = db.CreateCommand(kind == "current"
+                         ? $"drop view if exists \"{schema}\".audit_chain; drop table if exists \"{schema}\".audit_chain_page"
+                         : $"drop table if exists {LegacyChainPage.Table(schema)}"))
         {
             await empty.ExecuteNonQueryAsync();
         }
@@ -95,7 +97,9 @@ internal static class ChainCost
     /// while the follower follows.</summary>
     private static async Task<Cost> FollowAsync(string connection, NpgsqlDataSource db, string schema, string kind, int events)
     {
+        // Each format has its own table: first bring this one's chain up to the head (not measured), so that only following is.
         var head = await HeadAsync(db, schema);
+        await MeasureAsync(connection, db, schema, kind, TimeSpan.FromMilliseconds(20), head, () => Task.CompletedTask);
         return await MeasureAsync(connection, db, schema, kind, TimeSpan.FromMilliseconds(200), head + events, async () =>
         {
             var start = new ProcessStartInfo("dotnet", [typeof(ChainCost).Assembly.Location, "chain-writers", connection, schema, events.ToString(CultureInfo.InvariantCulture)])
@@ -143,8 +147,8 @@ internal static class ChainCost
         BackgroundService follower = current ?? (BackgroundService)new LegacyChainFollower("bench", schema, source, options, signer, TimeProvider.System, NullLogger<LegacyChainFollower>.Instance);
         Func<long> chained = current is not null ? () => current.ChainedThrough : () => ((LegacyChainFollower)follower).ChainedThrough;
         var load = Load();
-        var start = await ChainedAsync(db, schema);
-        var pages = await PagesAsync(db, schema);
+        var start = await ChainedAsync(db, schema, kind);
+        var pages = await PagesAsync(db, schema, kind);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         await follower.StartAsync(default);
@@ -156,7 +160,7 @@ internal static class ChainCost
         await follower.StopAsync(default);
         follower.Dispose();
         var events = until - start;
-        return new Cost(events, events / seconds, process / events, backends * 1e6 / events, await PagesAsync(db, schema) - pages, load);
+        return new Cost(events, events / seconds, process / events, backends * 1e6 / events, await PagesAsync(db, schema, kind) - pages, load);
     }
 
     private static string Load() => "load " + File.ReadAllText("/proc/loadavg")[..14].Trim();
@@ -167,23 +171,26 @@ internal static class ChainCost
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private static async Task<long> ChainedAsync(NpgsqlDataSource db, string schema) =>
-        await ChainScalarAsync(db, schema, "coalesce(max(seq), 0)");
+    private static async Task<long> ChainedAsync(NpgsqlDataSource db, string schema, string kind) => kind == "current"
+        ? await ChainScalarAsync(db, $"\"{schema}\".audit_chain_page", "coalesce(max(last_seq), 0)")
+        : await ChainScalarAsync(db, LegacyChainPage.Table(schema), "coalesce(max(seq), 0)");
 
-    private static async Task<long> ChainScalarAsync(NpgsqlDataSource db, string schema, string aggregate)
+    private static async Task<long> ChainScalarAsync(NpgsqlDataSource db, string table, string aggregate)
     {
-        await using (var exists = db.CreateCommand($"select to_regclass('\"{schema}\".audit_chain') is not null"))
+        await using (var exists = db.CreateCommand($"select to_regclass('{table.Replace("'", "''")}') is not null"))
         {
             if (!(bool)(await exists.ExecuteScalarAsync())!) return 0;
         }
 
-        await using var cmd = db.CreateCommand($"select {aggregate} from \"{schema}\".audit_chain");
+        await using var cmd = db.CreateCommand($"select {aggregate} from {table}");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Distinct chaining transactions so far (one COPY per page): the chain rows' <c>chained_at</c> is the transaction's start.</summary>
-    private static async Task<long> PagesAsync(NpgsqlDataSource db, string schema) =>
-        await ChainScalarAsync(db, schema, "count(distinct chained_at)");
+    /// <summary>Chaining transactions so far: one row per page in the current format; in the previous one, one COPY per page,
+    /// whose rows share their <c>chained_at</c> (the transaction's start).</summary>
+    private static async Task<long> PagesAsync(NpgsqlDataSource db, string schema, string kind) => kind == "current"
+        ? await ChainScalarAsync(db, $"\"{schema}\".audit_chain_page", "count(*)")
+        : await ChainScalarAsync(db, LegacyChainPage.Table(schema), "count(distinct chained_at)");
 
     /// <summary>CPU seconds (user + system) of the backends serving <paramref name="app"/> since they started.</summary>
     private static async Task<double> BackendCpuSecondsAsync(NpgsqlDataSource db, string app)

@@ -8,9 +8,9 @@ using Monitoring.Audit;
 namespace Monitoring.Audit.Benchmarks;
 
 /// <summary>
-/// The chaining follower as it was before the bodies' and metadata's hashes moved into the page's query (issue #14's Ingest
-/// ratio), kept only so that <c>chain-cost</c> can alternate it with <see cref="ChainFollower"/> in the same run: it reads each
-/// body and metadata text as UTF-8 bytes and hashes them in .NET. Same chain format; the current one's links are identical.
+/// The chaining follower with the previous chain format (one row per sequence number, written by a binary COPY per page, in a
+/// table of its own, <c>audit_chain_rows</c>), kept only so that <c>chain-cost</c> can alternate it with
+/// <see cref="ChainFollower"/> (one row per page, <see cref="ChainTable"/>) in the same run. Same links.
 /// </summary>
 internal sealed class LegacyChainFollower(
     string store, string schema, NpgsqlDataSource dataSource, IOptions<AuditChainOptions> options, CheckpointClient signer,
@@ -84,12 +84,20 @@ internal sealed class LegacyChainFollower(
             await Task.Delay(o.PollInterval, time, ct); // the service creates its event table at start
         }
 
-        await using (var create = new NpgsqlCommand(sql.CreateChainTable, conn))
+        await using (var create = new NpgsqlCommand(LegacyChainPage.Create(schema), conn))
         {
             await create.ExecuteNonQueryAsync(ct);
         }
 
         await GrantReadAsync(conn, ct);
+        // The chain is derived data: every link is a function of committed events, so a page lost in a crash is chained again,
+        // identically, from the durable tail. Its COPYs therefore commit without waiting for the WAL flush; the writers' own
+        // commits (which must wait) then do not queue behind the follower's fsyncs. Only a checkpoint needs a durable tail.
+        // (Session state: Npgsql resets it when this pooled connection is returned, so no other user of the pool inherits it.)
+        await using (var async = new NpgsqlCommand("set synchronous_commit = off", conn))
+        {
+            await async.ExecuteNonQueryAsync(ct);
+        }
 
         var (tail, head) = await LoadTailAsync(conn, sql, ct);
         ChainedThrough = tail;
@@ -104,7 +112,7 @@ internal sealed class LegacyChainFollower(
             if (end > tail)
             {
                 var expected = tail + 1;
-                await using var read = new NpgsqlCommand($"select {LegacyChainPage.Columns(sql)} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
+                await using var read = new NpgsqlCommand($"select {sql.ChainColumns} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
                 read.Parameters.AddWithValue("tail", tail);
                 read.Parameters.AddWithValue("end", end);
                 await using var reader = await read.ExecuteReaderAsync(ct);
@@ -143,8 +151,11 @@ internal sealed class LegacyChainFollower(
 
             await ReportLagAsync(conn, sql, tail, ct);
             var now = time.GetUtcNow();
-            if (tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
+            if (signer.Configured && tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
             {
+                // Signed only once the links it covers are on disk: a crash must not leave a checkpoint past the chain's durable
+                // tail (verify would report the links lost with the crash as a truncation until the follower chained them again).
+                await WaitDurableAsync(conn, ct);
                 if (await signer.RequestAsync(store, tail, page.Head, ct))
                 {
                     lastCheckpoint = (tail, now);
@@ -187,6 +198,20 @@ internal sealed class LegacyChainFollower(
         return (end, -1);
     }
 
+    /// <summary>Waits until the WAL is flushed up to this moment's insert position, so every page committed so far is durable
+    /// (the WAL writer flushes an asynchronous commit within three <c>wal_writer_delay</c>s, 600 ms by default).</summary>
+    private static async Task WaitDurableAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
+        var lsn = (string)(await cmd.ExecuteScalarAsync(ct))!;
+        cmd.CommandText = "select pg_current_wal_flush_lsn() >= @lsn::pg_lsn";
+        cmd.Parameters.AddWithValue("lsn", lsn);
+        while (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct); // real time: this waits on the disk, not on the schedule
+        }
+    }
+
     /// <summary>Select on the store's tables, present and future, for the auditor role; nothing more. Idempotent.</summary>
     private async Task GrantReadAsync(NpgsqlConnection conn, CancellationToken ct)
     {
@@ -212,7 +237,7 @@ internal sealed class LegacyChainFollower(
         if (conn.State != System.Data.ConnectionState.Open) return;
         try
         {
-            await using var cmd = new NpgsqlCommand("select pg_advisory_unlock(hashtext('audit_chain:' || @s))", conn);
+            await using var cmd = new NpgsqlCommand("select pg_advisory_unlock(hashtext('audit_chain_rows:' || @s))", conn);
             cmd.Parameters.AddWithValue("s", schema);
             await cmd.ExecuteScalarAsync(CancellationToken.None);
         }
@@ -224,14 +249,14 @@ internal sealed class LegacyChainFollower(
 
     private async Task<bool> TryLockAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select pg_try_advisory_lock(hashtext('audit_chain:' || @s))", conn);
+        await using var cmd = new NpgsqlCommand("select pg_try_advisory_lock(hashtext('audit_chain_rows:' || @s))", conn);
         cmd.Parameters.AddWithValue("s", schema);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private async Task<(long Tail, byte[] Link)> LoadTailAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"select seq, link from {sql.Chain} order by seq desc limit 1", conn);
+        await using var cmd = new NpgsqlCommand($"select seq, link from {LegacyChainPage.Table(schema)} order by seq desc limit 1", conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         // Marten's sequence starts at 1; the chain of an empty store is its genesis.
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), (byte[])reader[1]) : (0, ChainHash.Genesis(store));

@@ -6,23 +6,38 @@ using Monitoring.Audit;
 namespace Monitoring.Audit.Benchmarks;
 
 /// <summary>
-/// <see cref="LegacyChainFollower"/>'s page (the previous <c>ChainPage</c>): the links of one page, kept compactly until its COPY: per sequence number only the fields the chain table
-/// records (never the bodies) and the three hashes (data, metadata, link) in one buffer reused from page to page. The bodies
-/// arrive as the UTF-8 bytes of PostgreSQL's text rendering (<c>convert_to(data::text, 'UTF8')</c>, the same bytes the verifier
-/// and the export hash after decoding the text) and are hashed straight from a reused buffer: no string per body, nothing
-/// kept that the garbage collector would have to promote while the page is open.
+/// <see cref="LegacyChainFollower"/>'s page (the previous format's <c>ChainPage</c>): the links of one page of the follower, kept compactly until its COPY: per sequence number only the fields the chain table
+/// records (never the bodies) and the three hashes (data, metadata, link) in one buffer reused from page to page. The bodies'
+/// and metadata's hashes arrive computed by PostgreSQL (<see cref="StoreSql.ChainColumns"/>) and are read straight into that
+/// buffer: no body crosses the wire to the follower, nothing is kept that the garbage collector would have to promote while
+/// the page is open.
 /// </summary>
 internal sealed class LegacyChainPage(byte[] head)
 {
+    /// <summary>The previous format's table (one row per sequence number), under a name of its own.</summary>
+    public static string Table(string schema) => $"\"{schema}\".audit_chain_rows";
+
+    /// <summary>Creates <see cref="Table"/> if missing.</summary>
+    public static string Create(string schema) =>
+        $"""
+         create table if not exists {Table(schema)} (
+             seq        bigint primary key,
+             kind       smallint not null,
+             event_id   uuid,
+             stream_id  text,
+             type       text,
+             version    bigint,
+             ts         timestamptz,
+             data_hash  bytea,
+             meta_hash  bytea,
+             link       bytea not null,
+             chained_at timestamptz not null default now())
+         """;
+
     private const int Stride = 3 * ChainHash.Size;
     private readonly List<Entry> entries = [];
     private readonly byte[] link = head.ToArray();
     private byte[] hashes = new byte[Stride * 1024];
-    private byte[] body = new byte[16 * 1024];
-
-    /// <summary>The select list this page reads: the bodies and the metadata as UTF-8 bytes, hashed here.</summary>
-    public static string Columns(StoreSql sql) =>
-        $"e.seq_id, e.id, e.stream_id::text, e.type, e.version, e.timestamp, e.tenant_id, e.mt_dotnet_type, convert_to(e.data::text, 'UTF8'), convert_to({sql.MetadataText}, 'UTF8')";
 
     /// <summary>Links added since the last <see cref="Clear"/>.</summary>
     public int Count => entries.Count;
@@ -46,7 +61,7 @@ internal sealed class LegacyChainPage(byte[] head)
     /// <summary>Links a sequence number proven never committed.</summary>
     public void AddGap(long sequence)
     {
-        var slot = Slot();
+        var slot = hashes.AsSpan(Reserve(), Stride);
         ChainHash.Link(link, sequence, LinkKind.Gap, [], link);
         link.CopyTo(slot[(2 * ChainHash.Size)..]);
         entries.Add(new Entry(sequence, LinkKind.Gap, default, null, null, 0, default));
@@ -57,12 +72,12 @@ internal sealed class LegacyChainPage(byte[] head)
     public void AddEvent(NpgsqlDataReader r)
     {
         var (sequence, id, stream, type, version, timestamp) = (r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetDateTime(5));
-        var slot = Slot();
-        var data = slot[..ChainHash.Size];
-        var meta = slot.Slice(ChainHash.Size, ChainHash.Size);
-        Redaction.DataHash(Bytes(r, 8), data);
-        ChainHash.Sha256(Bytes(r, 9), meta);
-        var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), data, meta);
+        var at = Reserve();
+        ReadHash(r, 8, at);
+        ReadHash(r, 9, at + ChainHash.Size);
+        var slot = hashes.AsSpan(at, Stride);
+        var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+            slot[..ChainHash.Size], slot.Slice(ChainHash.Size, ChainHash.Size));
         ChainHash.Link(link, sequence, LinkKind.Event, content, link);
         link.CopyTo(slot[(2 * ChainHash.Size)..]);
         entries.Add(new Entry(sequence, LinkKind.Event, id, stream, type, version, timestamp));
@@ -72,7 +87,7 @@ internal sealed class LegacyChainPage(byte[] head)
     public async Task WriteAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
     {
         await using var copy = await conn.BeginBinaryImportAsync(
-            $"copy {sql.Chain} (seq, kind, event_id, stream_id, type, version, ts, data_hash, meta_hash, link) from stdin (format binary)", ct);
+            $"copy {Table(sql.Schema)} (seq, kind, event_id, stream_id, type, version, ts, data_hash, meta_hash, link) from stdin (format binary)", ct);
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -101,20 +116,21 @@ internal sealed class LegacyChainPage(byte[] head)
         await copy.CompleteAsync(ct);
     }
 
-    private Span<byte> Slot()
+    /// <summary>Where the next link's three hashes go in <see cref="hashes"/> (grown when full).</summary>
+    private int Reserve()
     {
         var at = entries.Count * Stride;
         if (at + Stride > hashes.Length) Array.Resize(ref hashes, hashes.Length * 2);
-        return hashes.AsSpan(at, Stride);
+        return at;
     }
 
-    /// <summary>A bytea column's bytes, copied into the reused buffer (grown for a body larger than any before).</summary>
-    private ReadOnlySpan<byte> Bytes(NpgsqlDataReader r, int column)
+    /// <summary>A 32-byte hash column, read into <see cref="hashes"/> at <paramref name="at"/>.</summary>
+    private void ReadHash(NpgsqlDataReader r, int column, int at)
     {
-        var length = (int)r.GetBytes(column, 0, null, 0, 0);
-        if (length > body.Length) body = new byte[Math.Max(length, body.Length * 2)];
-        var read = (int)r.GetBytes(column, 0, body, 0, length);
-        return body.AsSpan(0, read);
+        if (r.GetBytes(column, 0, null, 0, 0) != ChainHash.Size || r.GetBytes(column, 0, hashes, at, ChainHash.Size) != ChainHash.Size)
+        {
+            throw new InvalidOperationException($"column {column} of sequence {r.GetInt64(0)} is not a {ChainHash.Size}-byte hash");
+        }
     }
 
     private readonly record struct Entry(long Sequence, LinkKind Kind, Guid Id, string? Stream, string? Type, long Version, DateTime Timestamp);

@@ -42,7 +42,7 @@ public sealed record AsOfView(DateTimeOffset At, IReadOnlyList<PolicyAt> Policie
 public sealed record TimelineEntry(DateTimeOffset At, string Store, long Sequence, string Type, string Stream, string? Actor, string Summary);
 
 /// <summary>
-/// The auditor's views, computed in SQL over chained events only (each query joins <c>audit_chain</c>), so what they show
+/// The auditor's views, computed in SQL over chained events only (each query reads the events up to the chain's tail, <see cref="StoreSql.ChainedEvents"/>), so what they show
 /// is covered by the verifiable history. Field names are read in both the services' casings.
 /// </summary>
 public static class AuditViews
@@ -73,16 +73,16 @@ public static class AuditViews
     {
         await Each(conn, $"""
             select distinct on ({F("Deployment")}) {F("Deployment")}, ({F("Version")})::int, {F("Hash")}, e.seq_id
-            from "{driftSchema}".mt_events e join "{driftSchema}".audit_chain c on c.seq = e.seq_id
+            from {StoreSql.ChainedEvents(driftSchema)} e
             where e.type = 'policy_activated' and e.timestamp <= @at order by {F("Deployment")}, e.seq_id desc
             """, at, r => policies.Add(new PolicyAt(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3))), ct);
         await Each(conn, $"""
             select {F("FindingId")}, {F("Deployment")}, {F("Kind")},
-                   (select {F("Severity", "u")} from "{driftSchema}".mt_events u join "{driftSchema}".audit_chain uc on uc.seq = u.seq_id
+                   (select {F("Severity", "u")} from {StoreSql.ChainedEvents(driftSchema)} u
                     where u.stream_id = e.stream_id and u.timestamp <= @at and {F("Severity", "u")} is not null order by u.seq_id desc limit 1)
-            from "{driftSchema}".mt_events e join "{driftSchema}".audit_chain c on c.seq = e.seq_id
+            from {StoreSql.ChainedEvents(driftSchema)} e
             where e.type = 'finding_opened' and e.timestamp <= @at
-              and not exists (select 1 from "{driftSchema}".mt_events r join "{driftSchema}".audit_chain rc on rc.seq = r.seq_id
+              and not exists (select 1 from {StoreSql.ChainedEvents(driftSchema)} r
                               where r.stream_id = e.stream_id and r.type = 'finding_resolved' and r.timestamp <= @at)
             order by e.seq_id
             """, at, r => findings.Add(new FindingAt(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? "" : r.GetString(3))), ct);
@@ -93,16 +93,16 @@ public static class AuditViews
         await Each(conn, $"""
             select e.stream_id::text,
                    (select case s.type when 'alert_acknowledged' then 'Acknowledged' when 'alert_resolved' then 'Resolved' else 'Open' end
-                    from "{alertsSchema}".mt_events s join "{alertsSchema}".audit_chain sc on sc.seq = s.seq_id
+                    from {StoreSql.ChainedEvents(alertsSchema)} s
                     where s.stream_id = e.stream_id and s.timestamp <= @at and s.type in ('alert_raised', 'alert_acknowledged', 'alert_resolved')
                     order by s.seq_id desc limit 1),
                    {F("FindingId")}, {F("ConfigVersion")}
-            from "{alertsSchema}".mt_events e join "{alertsSchema}".audit_chain c on c.seq = e.seq_id
+            from {StoreSql.ChainedEvents(alertsSchema)} e
             where e.type = 'alert_raised' and e.timestamp <= @at order by e.seq_id
             """, at, r => alerts.Add(new AlertAt(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3))), ct);
         string? routing = null;
         await Each(conn, $"""
-            select {F("Version")} from "{alertsSchema}".mt_events e join "{alertsSchema}".audit_chain c on c.seq = e.seq_id
+            select {F("Version")} from {StoreSql.ChainedEvents(alertsSchema)} e
             where e.type = 'routing_config_loaded' and e.timestamp <= @at order by e.seq_id desc limit 1
             """, at, r => routing = r.IsDBNull(0) ? null : r.GetString(0), ct);
         return routing;
@@ -119,11 +119,9 @@ public static class AuditViews
         var entries = new List<TimelineEntry>();
         // Drift events name the deployment; alert streams carry the finding ids of that deployment's findings.
         var sql = $"""
-            with d as (select e.seq_id, e.timestamp, e.type, e.stream_id::text as stream, e.data from "{driftSchema}".mt_events e
-                       join "{driftSchema}".audit_chain c on c.seq = e.seq_id
+            with d as (select e.seq_id, e.timestamp, e.type, e.stream_id::text as stream, e.data from {StoreSql.ChainedEvents(driftSchema)} e
                        where {F("Deployment")} = @d or e.stream_id::text in (select e2.stream_id::text from "{driftSchema}".mt_events e2 where e2.type = 'finding_opened' and {F("Deployment", "e2")} = @d)),
-                 a as (select e.seq_id, e.timestamp, e.type, e.stream_id::text as stream, e.data from "{alertsSchema}".mt_events e
-                       join "{alertsSchema}".audit_chain c on c.seq = e.seq_id
+                 a as (select e.seq_id, e.timestamp, e.type, e.stream_id::text as stream, e.data from {StoreSql.ChainedEvents(alertsSchema)} e
                        where e.stream_id in (select r.stream_id from "{alertsSchema}".mt_events r where r.type = 'alert_raised'
                                              and {F("FindingId", "r")} in (select {F("FindingId", "f")} from d f where f.type = 'finding_opened')))
             select 'drift', seq_id, timestamp, type, stream, coalesce(data->>'Source', data->>'source'), left(data::text, 400) from d
@@ -144,7 +142,7 @@ public static class AuditViews
 
         var volume = new List<(DateOnly, long)>();
         await using (var cmd = new NpgsqlCommand($"""
-            select date_trunc('day', e.timestamp)::date, count(*) from "{ingestSchema}".mt_events e join "{ingestSchema}".audit_chain c on c.seq = e.seq_id
+            select date_trunc('day', e.timestamp)::date, count(*) from {StoreSql.ChainedEvents(ingestSchema)} e
             where e.type = 'inference_recorded' and coalesce(e.data->'model'->>'id', e.data->'Model'->>'Id') = @m group by 1 order by 1
             """, conn))
         {

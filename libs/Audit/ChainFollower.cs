@@ -7,7 +7,7 @@ namespace Monitoring.Audit;
 
 /// <summary>
 /// The single chaining follower of one store: reads committed rows of <c>mt_events</c> in <c>seq_id</c> order, never skips or
-/// reorders, and appends one link per sequence number to <c>audit_chain</c>. It runs apart from the writers (no lock on the
+/// reorders, and appends one link per sequence number, a page at a time (<see cref="ChainTable"/>). It runs apart from the writers (no lock on the
 /// write path); several instances of a service elect one follower through a PostgreSQL advisory lock. Given
 /// <c>auditorRole</c>, it grants that role read access to the store's schema (the owner's grant: the auditor API and the
 /// command line read as that role).
@@ -254,13 +254,9 @@ public sealed class ChainFollower(
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task<(long Tail, byte[] Link)> LoadTailAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand($"select seq, link from {sql.Chain} order by seq desc limit 1", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+    private async Task<(long Tail, byte[] Link)> LoadTailAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct) =>
         // Marten's sequence starts at 1; the chain of an empty store is its genesis.
-        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), (byte[])reader[1]) : (0, ChainHash.Genesis(store));
-    }
+        await ChainTable.TailAsync(conn, sql, ct) ?? (0, ChainHash.Genesis(store));
 
     private async Task ReportLagAsync(NpgsqlConnection conn, StoreSql sql, long tail, CancellationToken ct)
     {

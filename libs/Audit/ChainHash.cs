@@ -98,6 +98,15 @@ public static class ChainHash
     public static byte[] Content(Guid id, string stream, string type, long version, DateTime timestamp, string tenant, string? dotnetType,
         ReadOnlySpan<byte> dataHash, ReadOnlySpan<byte> metaHash)
     {
+        var hash = new byte[Size];
+        Content(id, stream, type, version, timestamp, tenant, dotnetType, dataHash, metaHash, hash);
+        return hash;
+    }
+
+    /// <summary>The content hash of an event from its fields, written to <paramref name="destination"/> (32 bytes).</summary>
+    public static void Content(Guid id, string stream, string type, long version, DateTime timestamp, string tenant, string? dotnetType,
+        ReadOnlySpan<byte> dataHash, ReadOnlySpan<byte> metaHash, Span<byte> destination)
+    {
         dotnetType ??= "";
         // The text fields in UTF-8, one after the other, then the one encoding of the span overload: a single definition of the bytes.
         var max = Encoding.UTF8.GetMaxByteCount(stream.Length + type.Length + tenant.Length + dotnetType.Length);
@@ -107,10 +116,8 @@ public static class ChainHash
         var t = Encoding.UTF8.GetBytes(type, utf8[s..]);
         var n = Encoding.UTF8.GetBytes(tenant, utf8[(s + t)..]);
         var d = Encoding.UTF8.GetBytes(dotnetType, utf8[(s + t + n)..]);
-        var hash = new byte[Size];
-        Content(id, utf8[..s], utf8.Slice(s, t), version, Micros(timestamp), utf8.Slice(s + t, n), utf8.Slice(s + t + n, d), dataHash, metaHash, hash);
+        Content(id, utf8[..s], utf8.Slice(s, t), version, Micros(timestamp), utf8.Slice(s + t, n), utf8.Slice(s + t + n, d), dataHash, metaHash, destination);
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        return hash;
     }
 
     /// <summary>

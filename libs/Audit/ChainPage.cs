@@ -4,27 +4,25 @@ using NpgsqlTypes;
 namespace Monitoring.Audit;
 
 /// <summary>
-/// The links of one page of the follower, kept compactly until its COPY: per sequence number only the fields the chain table
-/// records (never the bodies) and the three hashes (data, metadata, link) in one buffer reused from page to page. The bodies'
-/// and metadata's hashes arrive computed by PostgreSQL (<see cref="StoreSql.ChainColumns"/>) and are read straight into that
-/// buffer: no body crosses the wire to the follower, nothing is kept that the garbage collector would have to promote while
-/// the page is open.
+/// The links of one page of the follower, packed as they are stored (<see cref="ChainTable"/>: a fixed-size entry per sequence
+/// number) in one buffer reused from page to page, then written as one row. The bodies' and metadata's hashes arrive computed
+/// by PostgreSQL (<see cref="StoreSql.ChainColumns"/>) and are read straight into their entry: no body crosses the wire to the
+/// follower, and nothing is allocated per event.
 /// </summary>
 internal sealed class ChainPage(byte[] head)
 {
-    private const int Stride = 3 * ChainHash.Size;
-    private readonly List<Entry> entries = [];
     private readonly byte[] link = head.ToArray();
-    private byte[] hashes = new byte[Stride * 1024];
+    private byte[] entries = new byte[ChainTable.Stride * 1024];
+    private long first;
 
     /// <summary>Links added since the last <see cref="Clear"/>.</summary>
-    public int Count => entries.Count;
+    public int Count { get; private set; }
 
     /// <summary>Gap links among them.</summary>
     public int Gaps { get; private set; }
 
     /// <summary>Last sequence number added.</summary>
-    public long Last => entries[^1].Sequence;
+    public long Last => first + Count - 1;
 
     /// <summary>The chain's head after the last link added (a copy).</summary>
     public byte[] Head => link.ToArray();
@@ -32,17 +30,17 @@ internal sealed class ChainPage(byte[] head)
     /// <summary>Starts a new page (after the previous one was written).</summary>
     public void Clear()
     {
-        entries.Clear();
+        Count = 0;
         Gaps = 0;
     }
 
     /// <summary>Links a sequence number proven never committed.</summary>
     public void AddGap(long sequence)
     {
-        var slot = hashes.AsSpan(Reserve(), Stride);
+        var entry = entries.AsSpan(Reserve(sequence), ChainTable.Stride);
+        ChainTable.WriteHeader(entry, LinkKind.Gap, default, 0, 0);
         ChainHash.Link(link, sequence, LinkKind.Gap, [], link);
-        link.CopyTo(slot[(2 * ChainHash.Size)..]);
-        entries.Add(new Entry(sequence, LinkKind.Gap, default, null, null, 0, default));
+        link.CopyTo(entry[ChainTable.LinkAt..]);
         Gaps++;
     }
 
@@ -50,66 +48,45 @@ internal sealed class ChainPage(byte[] head)
     public void AddEvent(NpgsqlDataReader r)
     {
         var (sequence, id, stream, type, version, timestamp) = (r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetDateTime(5));
-        var at = Reserve();
-        ReadHash(r, 8, at);
-        ReadHash(r, 9, at + ChainHash.Size);
-        var slot = hashes.AsSpan(at, Stride);
-        var content = ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
-            slot[..ChainHash.Size], slot.Slice(ChainHash.Size, ChainHash.Size));
+        var at = Reserve(sequence);
+        var entry = entries.AsSpan(at, ChainTable.Stride);
+        ChainTable.WriteHeader(entry, LinkKind.Event, id, version, ChainHash.Micros(timestamp));
+        ReadHash(r, 8, at + ChainTable.DataAt);
+        ReadHash(r, 9, at + ChainTable.MetaAt);
+        Span<byte> content = stackalloc byte[ChainHash.Size];
+        ChainHash.Content(id, stream, type, version, timestamp, r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+            entry.Slice(ChainTable.DataAt, ChainHash.Size), entry.Slice(ChainTable.MetaAt, ChainHash.Size), content);
         ChainHash.Link(link, sequence, LinkKind.Event, content, link);
-        link.CopyTo(slot[(2 * ChainHash.Size)..]);
-        entries.Add(new Entry(sequence, LinkKind.Event, id, stream, type, version, timestamp));
+        link.CopyTo(entry[ChainTable.LinkAt..]);
     }
 
-    /// <summary>Appends the page's links to the chain table in one binary COPY.</summary>
+    /// <summary>Appends the page to the chain as one row.</summary>
     public async Task WriteAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
     {
-        await using var copy = await conn.BeginBinaryImportAsync(
-            $"copy {sql.Chain} (seq, kind, event_id, stream_id, type, version, ts, data_hash, meta_hash, link) from stdin (format binary)", ct);
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var e = entries[i];
-            var at = i * Stride;
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(e.Sequence, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync((short)e.Kind, NpgsqlDbType.Smallint, ct);
-            if (e.Kind == LinkKind.Event)
-            {
-                await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(e.Stream!, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(e.Type!, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(e.Timestamp, NpgsqlDbType.TimestampTz, ct);
-                await copy.WriteAsync(hashes.AsMemory(at, ChainHash.Size), NpgsqlDbType.Bytea, ct);
-                await copy.WriteAsync(hashes.AsMemory(at + ChainHash.Size, ChainHash.Size), NpgsqlDbType.Bytea, ct);
-            }
-            else
-            {
-                for (var c = 0; c < 7; c++) await copy.WriteNullAsync(ct);
-            }
-
-            await copy.WriteAsync(hashes.AsMemory(at + 2 * ChainHash.Size, ChainHash.Size), NpgsqlDbType.Bytea, ct);
-        }
-
-        await copy.CompleteAsync(ct);
+        await using var cmd = new NpgsqlCommand($"insert into {sql.ChainPages} (first_seq, last_seq, entries) values (@first, @last, @entries)", conn);
+        cmd.Parameters.AddWithValue("first", first);
+        cmd.Parameters.AddWithValue("last", Last);
+        cmd.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("entries", NpgsqlDbType.Bytea) { TypedValue = entries.AsMemory(0, Count * ChainTable.Stride) });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Where the next link's three hashes go in <see cref="hashes"/> (grown when full).</summary>
-    private int Reserve()
+    /// <summary>Where the next entry starts in <see cref="entries"/> (grown when full); sequence numbers of a page are consecutive.</summary>
+    private int Reserve(long sequence)
     {
-        var at = entries.Count * Stride;
-        if (at + Stride > hashes.Length) Array.Resize(ref hashes, hashes.Length * 2);
+        if (Count == 0) first = sequence;
+        else if (sequence != Last + 1) throw new InvalidOperationException($"sequence {sequence} does not follow {Last} in the page");
+        var at = Count * ChainTable.Stride;
+        if (at + ChainTable.Stride > entries.Length) Array.Resize(ref entries, entries.Length * 2);
+        Count++;
         return at;
     }
 
-    /// <summary>A 32-byte hash column, read into <see cref="hashes"/> at <paramref name="at"/>.</summary>
+    /// <summary>A 32-byte hash column, read into <see cref="entries"/> at <paramref name="at"/>.</summary>
     private void ReadHash(NpgsqlDataReader r, int column, int at)
     {
-        if (r.GetBytes(column, 0, null, 0, 0) != ChainHash.Size || r.GetBytes(column, 0, hashes, at, ChainHash.Size) != ChainHash.Size)
+        if (r.GetBytes(column, 0, null, 0, 0) != ChainHash.Size || r.GetBytes(column, 0, entries, at, ChainHash.Size) != ChainHash.Size)
         {
             throw new InvalidOperationException($"column {column} of sequence {r.GetInt64(0)} is not a {ChainHash.Size}-byte hash");
         }
     }
-
-    private readonly record struct Entry(long Sequence, LinkKind Kind, Guid Id, string? Stream, string? Type, long Version, DateTime Timestamp);
 }

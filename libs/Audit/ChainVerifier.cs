@@ -58,20 +58,6 @@ public sealed class VerifyReport(string store)
         (CheckpointsUnverifiable > 0 ? $", {CheckpointsUnverifiable} without a trusted key" : "");
 }
 
-/// <summary>A row of <c>audit_chain</c>.</summary>
-internal sealed record ChainRow(long Sequence, LinkKind Kind, Guid? EventId, string? Stream, string? Type, long? Version, DateTime? Timestamp,
-    byte[]? DataHash, byte[]? MetaHash, byte[] Link)
-{
-    public const string Columns = "seq, kind, event_id, stream_id, type, version, ts, data_hash, meta_hash, link";
-
-    public static ChainRow Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), (LinkKind)r.GetInt16(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetString(3),
-        r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetDateTime(6),
-        r.IsDBNull(7) ? null : (byte[])r[7], r.IsDBNull(8) ? null : (byte[])r[8], (byte[])r[9]);
-
-    public string Describe() => $"{Stream} v{Version} {Type}";
-}
-
 /// <summary>
 /// Verifies a store from the database: recomputes every link from the committed rows, compares each row with what the
 /// chain recorded when it was chained (locating altered, deleted, inserted and reordered events), and recomputes the chain
@@ -91,16 +77,17 @@ public static class ChainVerifier
         var sql = await StoreSql.TryLoadAsync(conn1, schema, ct) ?? throw new InvalidOperationException($"no event table in schema {schema}");
         // One repeatable-read snapshot per stream would still be two snapshots; the follower only appends, so rows chained
         // after the chain stream's snapshot simply show as "not yet chained".
-        await using var chainCmd = new NpgsqlCommand($"select {ChainRow.Columns} from {sql.Chain} order by seq", conn1);
+        await using var chainCmd = new NpgsqlCommand(ChainEntryReader.Query(sql, ranged: false), conn1);
         await using var eventCmd = new NpgsqlCommand($"select {sql.EventColumns} from {sql.Events} e order by e.seq_id", conn2);
-        await using var chainReader = await chainCmd.ExecuteReaderAsync(ct);
+        await using var chainReader = await chainCmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        var entries = new ChainEntryReader(chainReader, (sequence, detail) => report.Add(sequence, "chain-altered", detail));
         await using var eventReader = await eventCmd.ExecuteReaderAsync(ct);
         await using var events = new HashedEventStream(eventReader, ct);
 
         var check = new CheckpointCursor(store, checkpoints, keys, report);
         var recomputed = ChainHash.Genesis(store);
-        var storedPrevious = recomputed;
-        var chain = await chainReader.ReadAsync(ct) ? ChainRow.Read(chainReader) : null;
+        ReadOnlyMemory<byte> storedPrevious = recomputed;
+        var chain = await entries.NextAsync(ct);
         var hashed = await events.NextAsync(ct);
         var row = hashed?.Row;
         while (chain is not null || row is not null)
@@ -111,50 +98,51 @@ public static class ChainVerifier
                 report.Unchained++; // committed after the chain's tail: the follower's lag
                 nextChain = false;
             }
-            else if (row is null || chain.Sequence < row.Sequence)
+            else if (row is null || chain.Value.Sequence < row.Sequence)
             {
-                if (chain.Kind == LinkKind.Event) report.Add(chain.Sequence, "deleted", $"event {chain.Describe()} (id {chain.EventId}) is missing");
+                if (chain.Value.Kind == LinkKind.Event) report.Add(chain.Value.Sequence, "deleted", $"event {chain.Value.Describe()} is missing");
                 else
                 {
                     report.Gaps++;
-                    recomputed = ChainHash.Link(recomputed, chain.Sequence, LinkKind.Gap, []);
+                    recomputed = ChainHash.Link(recomputed, chain.Value.Sequence, LinkKind.Gap, []);
                 }
 
                 nextRow = false;
             }
-            else if (row.Sequence < chain.Sequence)
+            else if (row.Sequence < chain.Value.Sequence)
             {
                 report.Add(row.Sequence, "inserted", $"event {row.Stream} v{row.Version} {row.Type} has no link in the chain");
                 nextChain = false;
             }
-            else if (chain.Kind == LinkKind.Gap)
+            else if (chain.Value.Kind == LinkKind.Gap)
             {
                 report.Add(row.Sequence, "inserted", $"event {row.Stream} v{row.Version} {row.Type} at a sequence number recorded as never committed");
-                recomputed = ChainHash.Link(recomputed, chain.Sequence, LinkKind.Gap, []);
+                recomputed = ChainHash.Link(recomputed, chain.Value.Sequence, LinkKind.Gap, []);
             }
             else
             {
                 report.Events++;
                 var (dataHash, content) = (hashed!.DataHash, hashed.Content);
                 if (hashed.Redacted) report.Redacted++;
-                var fromStored = ChainHash.Link(storedPrevious, row.Sequence, LinkKind.Event, content);
-                recomputed = recomputed.AsSpan().SequenceEqual(storedPrevious) ? fromStored : ChainHash.Link(recomputed, row.Sequence, LinkKind.Event, content);
+                var fromStored = ChainHash.Link(storedPrevious.Span, row.Sequence, LinkKind.Event, content);
+                recomputed = recomputed.AsSpan().SequenceEqual(storedPrevious.Span) ? fromStored : ChainHash.Link(recomputed, row.Sequence, LinkKind.Event, content);
                 // Each row is checked against its own recorded link (from the recorded previous link), so every altered
                 // row is located, not only the first; the recomputed chain is what the signed checkpoints are checked against.
-                if (!fromStored.AsSpan().SequenceEqual(chain.Link))
+                if (!fromStored.AsSpan().SequenceEqual(chain.Value.Link.Span))
                 {
-                    report.Add(row.Sequence, chain.EventId != row.Id ? "reordered" : "altered", chain.EventId != row.Id
-                        ? $"holds event {row.Id} ({row.Stream} v{row.Version} {row.Type}); the chain recorded {chain.EventId} ({chain.Describe()}) here"
-                        : Differences(chain, row, dataHash, hashed.MetaHash));
+                    var recorded = chain.Value;
+                    report.Add(row.Sequence, recorded.EventId != row.Id ? "reordered" : "altered", recorded.EventId != row.Id
+                        ? $"holds event {row.Id} ({row.Stream} v{row.Version} {row.Type}); the chain recorded event {recorded.Describe()} here"
+                        : Differences(recorded, row, dataHash, hashed.MetaHash));
                 }
             }
 
             if (nextChain)
             {
-                storedPrevious = chain!.Link;
-                report.ChainedThrough = chain.Sequence;
-                check.At(chain.Sequence, recomputed);
-                chain = await chainReader.ReadAsync(ct) ? ChainRow.Read(chainReader) : null;
+                storedPrevious = chain!.Value.Link;
+                report.ChainedThrough = chain.Value.Sequence;
+                check.At(chain.Value.Sequence, recomputed);
+                chain = await entries.NextAsync(ct);
             }
 
             if (nextRow)
@@ -168,16 +156,16 @@ public static class ChainVerifier
         return report;
     }
 
-    private static string Differences(ChainRow chain, EventRecord row, byte[] dataHash, byte[] metaHash)
+    private static string Differences(ChainEntry chain, EventRecord row, byte[] dataHash, byte[] metaHash)
     {
         var diffs = new List<string>();
-        if (chain.Stream != row.Stream) diffs.Add($"stream {chain.Stream} -> {row.Stream}");
-        if (chain.Type != row.Type) diffs.Add($"type {chain.Type} -> {row.Type}");
         if (chain.Version != row.Version) diffs.Add($"version {chain.Version} -> {row.Version}");
         if (chain.Timestamp != row.Timestamp) diffs.Add($"timestamp {chain.Timestamp:O} -> {row.Timestamp:O}");
         if (!dataHash.AsSpan().SequenceEqual(chain.DataHash)) diffs.Add("data (JSON body) differs from what was committed");
         if (!metaHash.AsSpan().SequenceEqual(chain.MetaHash)) diffs.Add("metadata differs");
-        if (diffs.Count == 0) diffs.Add("tenant or .NET type differs, or the chain table's link was changed");
+        // The chain records the stream, type, tenant and .NET type only through the link (not separately), so a change to
+        // one of them is named as a group.
+        if (diffs.Count == 0) diffs.Add("stream, type, tenant or .NET type differs, or the chain table's link was changed");
         return $"event {row.Stream} v{row.Version} {row.Type}: " + string.Join("; ", diffs);
     }
 }

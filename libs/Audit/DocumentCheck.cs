@@ -19,7 +19,7 @@ public static class DocumentCheck
             "alerts" => $"""
                 select s.seq, d.id::text, coalesce(d.data->>'Status', d.data->>'status'), s.status from "{schema}".mt_doc_alert d
                 join lateral (select e.seq_id as seq, case e.type when 'alert_acknowledged' then 'Acknowledged' when 'alert_resolved' then 'Resolved' else 'Open' end as status
-                              from "{schema}".mt_events e join "{schema}".audit_chain c on c.seq = e.seq_id
+                              from {StoreSql.ChainedEvents(schema)} e
                               where e.stream_id = d.id and e.type in ('alert_raised', 'alert_acknowledged', 'alert_resolved')
                               order by e.seq_id desc limit 1) s on true
                 where coalesce(d.data->>'Status', d.data->>'status') is distinct from s.status order by s.seq
@@ -27,7 +27,7 @@ public static class DocumentCheck
             "drift" => $"""
                 select s.seq, d.id, coalesce(d.data->>'Status', d.data->>'status'), s.status from "{schema}".mt_doc_findingview d
                 join lateral (select e.seq_id as seq, case e.type when 'finding_resolved' then 'resolved' else 'open' end as status
-                              from "{schema}".mt_events e join "{schema}".audit_chain c on c.seq = e.seq_id
+                              from {StoreSql.ChainedEvents(schema)} e
                               where e.stream_id = 'finding:' || d.id and e.type in ('finding_opened', 'finding_resolved')
                               order by e.seq_id desc limit 1) s on true
                 where coalesce(d.data->>'Status', d.data->>'status') is distinct from s.status order by s.seq

@@ -24,12 +24,7 @@ public static class ExportWriter
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var sql = await StoreSql.TryLoadAsync(conn, schema, ct) ?? throw new InvalidOperationException($"no event table in schema {schema}");
-        byte[] previous;
-        await using (var prev = new NpgsqlCommand($"select link from {sql.Chain} where seq < @from order by seq desc limit 1", conn))
-        {
-            prev.Parameters.AddWithValue("from", from);
-            previous = await prev.ExecuteScalarAsync(ct) as byte[] ?? ChainHash.Genesis(store);
-        }
+        var previous = await ChainTable.LinkBeforeAsync(conn, sql, from, ct) ?? ChainHash.Genesis(store);
 
         // Lines are written into one buffer and handed to the output about every 64 KiB: one asynchronous write per few dozen
         // lines rather than per line (the output may be an HTTP response, which only takes asynchronous writes).
@@ -55,22 +50,28 @@ public static class ExportWriter
         }
 
         long lines = 0;
-        // The chain's own order drives the export; the event columns come from a left join on the primary key.
-        await using var cmd = new NpgsqlCommand(
-            $"select c.seq, c.kind, c.link, {sql.EventColumns} from {sql.Chain} c left join {sql.Events} e on e.seq_id = c.seq " +
-            "where c.seq between @from and @to order by c.seq", conn);
-        cmd.Parameters.AddWithValue("from", from);
-        cmd.Parameters.AddWithValue("to", to);
-        await using (var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct))
+        // The chain's own order drives the export: its entries (from the pages that hold the range) merged with the committed
+        // events of the range, read on a second connection; events past the chain's tail are not exported.
+        await using var eventsConn = await db.OpenConnectionAsync(ct);
+        await using var chainCmd = new NpgsqlCommand(ChainEntryReader.Query(sql, ranged: true), conn);
+        chainCmd.Parameters.AddWithValue("from", from);
+        chainCmd.Parameters.AddWithValue("to", to);
+        await using var eventCmd = new NpgsqlCommand($"select {sql.EventColumns} from {sql.Events} e where e.seq_id between @from and @to order by e.seq_id", eventsConn);
+        eventCmd.Parameters.AddWithValue("from", from);
+        eventCmd.Parameters.AddWithValue("to", to);
+        await using (var pages = await chainCmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct))
+        await using (var events = await eventCmd.ExecuteReaderAsync(ct))
         {
-            var link = new byte[ChainHash.Size];
-            while (await reader.ReadAsync(ct))
+            var chain = new ChainEntryReader(pages);
+            var e = await events.ReadAsync(ct) ? StoreSql.ReadEvent(events) : null;
+            while (await chain.NextAsync(ct) is { } entry)
             {
-                var seq = reader.GetInt64(0);
-                var kind = (LinkKind)reader.GetInt16(1);
-                reader.GetBytes(2, 0, link, 0, link.Length);
-                WriteEntry(writer, seq, kind == LinkKind.Gap ? "gap" : reader.IsDBNull(3) ? "missing" : "event",
-                    kind != LinkKind.Gap && !reader.IsDBNull(3) ? StoreSql.ReadEvent(reader, 3) : null, link);
+                if (entry.Sequence < from) continue;
+                if (entry.Sequence > to) break;
+                while (e is not null && e.Sequence < entry.Sequence) e = await events.ReadAsync(ct) ? StoreSql.ReadEvent(events) : null;
+                var here = e is not null && e.Sequence == entry.Sequence ? e : null;
+                WriteEntry(writer, entry.Sequence, entry.Kind == LinkKind.Gap ? "gap" : here is null ? "missing" : "event",
+                    entry.Kind != LinkKind.Gap ? here : null, entry.Link.Span);
                 EndLine(writer, buffer);
                 lines++;
                 if (buffer.WrittenCount >= FlushAt) await FlushAsync(buffer, output, ct);

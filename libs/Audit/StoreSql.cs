@@ -3,7 +3,7 @@ using Npgsql;
 namespace Monitoring.Audit;
 
 /// <summary>
-/// SQL over one Marten event store (<c>&lt;schema&gt;.mt_events</c>) and its chain table (<c>&lt;schema&gt;.audit_chain</c>).
+/// SQL over one Marten event store (<c>&lt;schema&gt;.mt_events</c>) and its chain table (<c>&lt;schema&gt;.audit_chain_page</c>, see <see cref="ChainTable"/>).
 /// The follower, the verifier and the export read events with the same statement, so they hash the same bytes.
 /// </summary>
 public sealed class StoreSql
@@ -75,8 +75,21 @@ public sealed class StoreSql
     /// <summary>The event table, quoted.</summary>
     public string Events => $"\"{Schema}\".mt_events";
 
-    /// <summary>The chain table, quoted.</summary>
-    public string Chain => $"\"{Schema}\".audit_chain";
+    /// <summary>The chain's page table, quoted (see <see cref="ChainTable"/>).</summary>
+    public string ChainPages => $"\"{Schema}\".audit_chain_page";
+
+    /// <summary>The view that unpacks the pages into one row per sequence number (for SQL readers; see <see cref="ChainTable"/>).</summary>
+    public string ChainView => $"\"{Schema}\".audit_chain";
+
+    /// <summary>
+    /// SQL for "chained": a condition on an event table aliased <paramref name="alias"/> that holds for the events the chain covers.
+    /// The follower chains every sequence number in order, so those are the ones up to the last page's end.
+    /// </summary>
+    public static string Chained(string schema, string alias = "e") =>
+        $"{alias}.seq_id <= (select last_seq from \"{schema}\".audit_chain_page order by first_seq desc limit 1)";
+
+    /// <summary>The chained events of <paramref name="schema"/> as a subquery to use in place of its event table (<c>from {...} e</c>).</summary>
+    public static string ChainedEvents(string schema) => $"(select * from \"{schema}\".mt_events c where {Chained(schema, "c")})";
 
     /// <summary>Discovers the event table's metadata columns; null while the table does not exist yet.</summary>
     public static async Task<StoreSql?> TryLoadAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
@@ -93,22 +106,8 @@ public sealed class StoreSql
         return columns.Count == 0 ? null : new StoreSql(schema, columns.Where(c => !Core.Contains(c.Name)).ToList());
     }
 
-    /// <summary>Creates the chain table if missing. Owned by the service's role; readers get select only.</summary>
-    public string CreateChainTable =>
-        $"""
-         create table if not exists {Chain} (
-             seq        bigint primary key,
-             kind       smallint not null,
-             event_id   uuid,
-             stream_id  text,
-             type       text,
-             version    bigint,
-             ts         timestamptz,
-             data_hash  bytea,
-             meta_hash  bytea,
-             link       bytea not null,
-             chained_at timestamptz not null default now())
-         """;
+    /// <summary>Creates the chain's page table and view if missing (and moves a chain of the earlier per-event format into pages).</summary>
+    public string CreateChainTable => ChainTable.Create(this);
 
     /// <summary>Reads the current row of a reader positioned on <see cref="EventColumns"/>.</summary>
     public static EventRecord ReadEvent(NpgsqlDataReader r, int offset = 0) => new(

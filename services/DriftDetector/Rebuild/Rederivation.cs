@@ -65,7 +65,7 @@ public static class Rederivation
         var rederived = new Dictionary<string, string>(StringComparer.Ordinal);
         long replayed = 0;
         await using (var cmd = new NpgsqlCommand(
-            $"select e.seq_id, e.stream_id::text, e.type, e.data::text from \"{ingestSchema}\".mt_events e join \"{ingestSchema}\".audit_chain c on c.seq = e.seq_id " +
+            $"select e.seq_id, e.stream_id::text, e.type, e.data::text from {Monitoring.Audit.StoreSql.ChainedEvents(ingestSchema)} e " +
             "where e.seq_id <= @to order by e.seq_id", conn))
         {
             cmd.Parameters.AddWithValue("to", to);
@@ -128,7 +128,7 @@ public static class Rederivation
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"select e.type, e.data::text from \"{schema}\".mt_events e join \"{schema}\".audit_chain c on c.seq = e.seq_id where {where} order by e.seq_id", conn);
+            $"select e.type, e.data::text from {Monitoring.Audit.StoreSql.ChainedEvents(schema)} e where {where} order by e.seq_id", conn);
         cmd.Parameters.AddWithValue("types", FindingTypes.Keys.ToArray());
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) yield return (r.GetString(0), r.GetString(1));

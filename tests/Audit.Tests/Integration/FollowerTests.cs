@@ -146,12 +146,56 @@ public sealed class FollowerTests : IAsyncLifetime
 
         // Every number from 1 to the head exactly once, in order, 41 as the only gap; and the links check from the genesis.
         Assert.Equal(await ScalarAsync<long>($"select max(seq) from \"{schema}\".audit_chain"), await ScalarAsync<long>($"select count(*) from \"{schema}\".audit_chain"));
+        Assert.True(await ScalarAsync<long>($"select count(*) from \"{schema}\".audit_chain_page") > 1, "small pages: several rows");
         Assert.Equal(0L, await ScalarAsync<long>($"select count(*) from \"{schema}\".audit_chain c left join \"{schema}\".mt_events e on e.seq_id = c.seq where (c.kind = 1) <> (e.seq_id is not null) or (c.kind = 1 and c.event_id <> e.id)"));
         Assert.Equal(new long[] { 41 }, await ListAsync($"select seq from \"{schema}\".audit_chain where kind = 2 order by seq"));
         var report = await ChainVerifier.VerifyAsync(db, store, schema, [], new Dictionary<string, byte[]>());
         Assert.True(report.Ok, report.ToString());
         Assert.Equal(1, report.Gaps);
         Assert.Equal(0, report.Unchained);
+    }
+
+    [Fact]
+    public async Task GivenAChainInTheEarlierOneRowPerEventTable_WhenTheFollowerStarts_ThenItMovesItIntoPagesAndChainsOn()
+    {
+        var schema = await CreateStoreAsync("au_fm");
+        const string store = "migrate";
+        var options = new AuditChainOptions { PageSize = 50, PollInterval = TimeSpan.FromMilliseconds(10), GapSettle = TimeSpan.FromMilliseconds(100) };
+        await InsertAsync(schema, 120);
+        await using (var rolled = await db.OpenConnectionAsync())
+        await using (var rollback = await rolled.BeginTransactionAsync())
+        {
+            await using var insert = new NpgsqlCommand(InsertSql(schema, 1, "rolled"), rolled, rollback);
+            await insert.ExecuteNonQueryAsync();
+            await rollback.RollbackAsync();
+        }
+
+        await InsertAsync(schema, 30);
+        await ChainAsync(store, schema, 151, options);
+        var packed = await ScalarAsync<byte[]>($"select string_agg(entries, ''::bytea order by first_seq) from \"{schema}\".audit_chain_page");
+
+        // The table of the earlier format, as that follower left it (the columns it had, stream and type included), in place
+        // of the pages: what a store chained before this change holds.
+        await ExecAsync($"""
+            create table "{schema}".legacy as
+                select c.seq, c.kind, c.event_id, e.stream_id::text as stream_id, e.type::text as type, c.version, c.ts, c.data_hash, c.meta_hash, c.link, c.chained_at
+                from "{schema}".audit_chain c left join "{schema}".mt_events e on e.seq_id = c.seq;
+            drop view "{schema}".audit_chain;
+            drop table "{schema}".audit_chain_page;
+            alter table "{schema}".legacy rename to audit_chain;
+            alter table "{schema}".audit_chain add primary key (seq);
+            """);
+
+        await InsertAsync(schema, 20);
+        await ChainAsync(store, schema, 171, options);
+
+        Assert.Equal("v", await ScalarAsync<string>($"select relkind::text from pg_class where oid = '\"{schema}\".audit_chain'::regclass"));
+        var moved = await ScalarAsync<byte[]>($"select string_agg(entries, ''::bytea order by first_seq) from \"{schema}\".audit_chain_page where last_seq <= 151");
+        Assert.Equal(packed, moved); // entry for entry, the links and recorded fields unchanged
+        Assert.Equal(171L, await ScalarAsync<long>($"select max(last_seq) from \"{schema}\".audit_chain_page"));
+        var report = await ChainVerifier.VerifyAsync(db, store, schema, [], new Dictionary<string, byte[]>());
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal((170L, 1L, 0L), (report.Events, report.Gaps, report.Unchained));
     }
 
     private static async Task ChainAsync(string store, string schema, long through, AuditChainOptions options)

@@ -15,7 +15,11 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
 
     private string Events => $"\"{Store.Schema}\".mt_events";
 
+    /// <summary>The view with one row per sequence number (reads).</summary>
     private string Chain => $"\"{Store.Schema}\".audit_chain";
+
+    /// <summary>The table the follower writes: one row per page, the entries packed (<see cref="ChainTable"/>).</summary>
+    private string Pages => $"\"{Store.Schema}\".audit_chain_page";
 
     public Task InitializeAsync() => Store.RestoreAsync();
 
@@ -94,7 +98,11 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
         var last = Store.Signer.Read(Store.Store)[^1].Sequence;
         var cut = (await Store.EventSequencesAsync()).Last(s => s < last);
         // An insider removes the newest events and their links alike: the chain left behind is self-consistent.
-        await Store.ExecAsync($"delete from {Events} where seq_id >= {cut}; delete from {Chain} where seq >= {cut};");
+        await Store.ExecAsync($"""
+            delete from {Events} where seq_id >= {cut};
+            delete from {Pages} where first_seq >= {cut};
+            update {Pages} set last_seq = {cut} - 1, entries = substr(entries, 1, ({cut} - first_seq)::int * {ChainTable.Stride}) where last_seq >= {cut};
+            """);
         var report = await Store.VerifyAsync();
         Assert.Equal("truncated", report.Problems[0].Kind);
         Assert.True(report.Problems[0].Sequence >= cut, report.ToString());
@@ -112,6 +120,36 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
         Assert.False(report.Ok);
         Assert.All(report.Problems, p => Assert.Equal("checkpoint", p.Kind));
         Assert.True(report.Problems[0].Sequence >= seq, report.ToString());
+    }
+
+    [Fact]
+    public async Task GivenOneLinkInThePagesChanged_WhenVerified_ThenThatSequenceIsNamed()
+    {
+        var seq = (await Store.EventSequencesAsync())[3];
+        await Store.ExecAsync($"update {Pages} set entries = overlay(entries placing '\\x{new string('7', 64)}'::bytea from ({seq} - first_seq)::int * {ChainTable.Stride} + 2 for 32) where {seq} between first_seq and last_seq");
+        var report = await Store.VerifyAsync();
+        Assert.Equal(("altered", seq), (report.Problems[0].Kind, report.Problems[0].Sequence));
+        Assert.Contains("link", report.Problems[0].Detail);
+    }
+
+    [Fact]
+    public async Task GivenAPageCutShort_WhenVerified_ThenThePageIsNamedAsChainAlteredAndItsEventsAsUnlinked()
+    {
+        var seq = (await Store.EventSequencesAsync())[3];
+        var first = await Store.ScalarAsync<long>($"select first_seq from {Pages} where {seq} between first_seq and last_seq");
+        // The table's check constraint refuses such a page; an insider with the owner's rights drops it first.
+        await Store.ExecAsync($"alter table {Pages} drop constraint audit_chain_page_shape; update {Pages} set entries = substr(entries, 1, octet_length(entries) - 1) where first_seq = {first}");
+        try
+        {
+            var report = await Store.VerifyAsync();
+            Assert.Equal(("chain-altered", first), (report.Problems[0].Kind, report.Problems[0].Sequence));
+            Assert.Contains(report.Problems, p => p.Kind == "inserted" && p.Sequence == seq);
+        }
+        finally
+        {
+            await Store.RestoreAsync();
+            await Store.ExecAsync($"alter table {Pages} add constraint audit_chain_page_shape check (last_seq >= first_seq and octet_length(entries) = (last_seq - first_seq + 1) * {ChainTable.Stride})");
+        }
     }
 
     [Fact]
@@ -149,8 +187,9 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
         Assert.True(report.Events > 0);
         foreach (var sql in new[]
                  {
-                     $"update {Events} set data = data || '{{\"x\": 1}}'", $"delete from {Chain}", $"truncate {Events}",
-                     $"insert into {Chain} (seq, kind, link) values (-5, 2, '\\x00')", $"create table \"{Store.Schema}\".evil (x int)",
+                     $"update {Events} set data = data || '{{\"x\": 1}}'", $"delete from {Pages}", $"truncate {Events}",
+                     $"insert into {Pages} (first_seq, last_seq, entries) values (-5, -5, '\\x00')", $"update {Pages} set entries = entries || entries",
+                     $"create table \"{Store.Schema}\".evil (x int)",
                  })
         {
             await using var cmd = Store.Auditor.CreateCommand(sql);
@@ -200,13 +239,17 @@ public abstract class TamperTests<T>(T store) : IAsyncLifetime where T : StoreFi
             if (kind == LinkKind.Gap)
             {
                 link = ChainHash.Link(link, seq, LinkKind.Gap, []);
-                await Exec(conn, $"update {Chain} set link = @l where seq = {seq}", ("l", link));
+                await Exec(conn, $"update {Pages} set entries = overlay(entries placing @l from ({seq} - first_seq)::int * {ChainTable.Stride} + 2 for 32) where {seq} between first_seq and last_seq", ("l", link));
                 continue;
             }
 
             var dataHash = ChainHash.Of(e!.Data);
             link = ChainHash.Link(link, seq, LinkKind.Event, ChainHash.Content(e, dataHash, ChainHash.Of(e.Meta)));
-            await Exec(conn, $"update {Chain} set link = @l, data_hash = @d where seq = {seq}", ("l", link), ("d", dataHash));
+            await Exec(conn, $"""
+                update {Pages} set entries = overlay(overlay(entries placing @l from ({seq} - first_seq)::int * {ChainTable.Stride} + 2 for 32)
+                                           placing @d from ({seq} - first_seq)::int * {ChainTable.Stride} + 66 for 32)
+                where {seq} between first_seq and last_seq
+                """, ("l", link), ("d", dataHash));
         }
     }
 

@@ -62,7 +62,7 @@ public abstract class StoreFixture : IAsyncLifetime
         await ChainRemainderAsync();
         await ExecAsync($"""
             create table "{Schema}".mt_events_clean as select * from "{Schema}".mt_events;
-            create table "{Schema}".audit_chain_clean as select * from "{Schema}".audit_chain;
+            create table "{Schema}".audit_chain_page_clean as select * from "{Schema}".audit_chain_page;
             grant usage on schema "{Schema}" to {AuditorRole};
             grant select on all tables in schema "{Schema}" to {AuditorRole};
             """);
@@ -88,7 +88,7 @@ public abstract class StoreFixture : IAsyncLifetime
         await Eventually.HoldsAsync(async () =>
         {
             var head = await ScalarAsync<long>($"select coalesce(max(seq_id), 0) from \"{Schema}\".mt_events");
-            var tail = await ScalarAsync<long>($"select coalesce((select max(seq) from \"{Schema}\".audit_chain), -1)");
+            var tail = await ScalarAsync<long>($"select coalesce((select max(last_seq) from \"{Schema}\".audit_chain_page), -1)");
             return tail == head && Signer.Read(Store).LastOrDefault()?.Sequence == head;
         }, TimeSpan.FromSeconds(60), $"the {Store} follower chained every row and the signer checkpointed the head");
     }
@@ -101,7 +101,7 @@ public abstract class StoreFixture : IAsyncLifetime
     private async Task ChainRemainderAsync()
     {
         var head = await ScalarAsync<long>($"select coalesce(max(seq_id), 0) from \"{Schema}\".mt_events");
-        if (await ScalarAsync<long>($"select coalesce((select max(seq) from \"{Schema}\".audit_chain), 0)") >= head) return;
+        if (await ScalarAsync<long>($"select coalesce((select max(last_seq) from \"{Schema}\".audit_chain_page), 0)") >= head) return;
         var options = Options.Create(new AuditChainOptions { PollInterval = TimeSpan.FromMilliseconds(50), GapSettle = TimeSpan.FromMilliseconds(200) });
         using var signer = new CheckpointClient(options, NullLogger<CheckpointClient>.Instance);
         var follower = new ChainFollower(Store, Schema, Owner, options, signer, TimeProvider.System, NullLogger<ChainFollower>.Instance);
@@ -122,9 +122,9 @@ public abstract class StoreFixture : IAsyncLifetime
 
     /// <summary>Puts back the clean store (the chain as the follower wrote it, the events as the service committed them, its documents).</summary>
     public Task RestoreAsync() => ExecAsync($"""
-        truncate "{Schema}".mt_events, "{Schema}".audit_chain;
+        truncate "{Schema}".mt_events, "{Schema}".audit_chain_page;
         insert into "{Schema}".mt_events select * from "{Schema}".mt_events_clean;
-        insert into "{Schema}".audit_chain select * from "{Schema}".audit_chain_clean;
+        insert into "{Schema}".audit_chain_page select * from "{Schema}".audit_chain_page_clean;
         """ + string.Concat(documents.Select(d => $"""
         truncate "{Schema}"."{d}";
         insert into "{Schema}"."{d}" select * from "{Schema}"."clean_{d}";

@@ -28,7 +28,7 @@ internal static class BenchSummary
 
             | figure | value | bar |
             |---|---|---|
-            | chaining follower (read, hash, COPY links) | {(chain is { } c ? $"{a.Rows / c:N0} events/s, {AuditBench.ChainCpuMicrosPerEvent:F1} µs of its own CPU per event (PostgreSQL's not counted)" : "(store reused from an earlier run: --schema)")} | — |
+            | chaining follower (read, hash, write the links a row per page) | {(chain is { } c ? $"{a.Rows / c:N0} events/s, {AuditBench.ChainCpuMicrosPerEvent:F1} µs of its own CPU per event (PostgreSQL's not counted)" : "(store reused from an earlier run: --schema)")} | — |
             | plain read of the same rows and columns (best of {a.Rounds}) | {bestPlain:N0} rows/s | baseline |
             | `verify` from the database (best of {a.Rounds}) | {bestVerify:N0} events/s | — |
             | `verify` / plain read, same round (best; median) | **{ratios[^1]:F2} ×**; {median:F2} × | ≥ 0.8 × |

@@ -91,7 +91,7 @@ public sealed class ChainFollower(
 
         await GrantReadAsync(conn, ct);
         // The chain is derived data: every link is a function of committed events, so a page lost in a crash is chained again,
-        // identically, from the durable tail. Its COPYs therefore commit without waiting for the WAL flush; the writers' own
+        // identically, from the durable tail. Its page inserts therefore commit without waiting for the WAL flush; the writers' own
         // commits (which must wait) then do not queue behind the follower's fsyncs. Only a checkpoint needs a durable tail.
         // (Session state: Npgsql resets it when this pooled connection is returned, so no other user of the pool inherits it.)
         await using (var async = new NpgsqlCommand("set synchronous_commit = off", conn))

@@ -28,21 +28,26 @@ public static class ChainTable
 
     internal const int KindAt = 0, LinkAt = 1, IdAt = 33, VersionAt = 49, MicrosAt = 57, DataAt = 65, MetaAt = 97;
 
-    /// <summary>Creates the page table and the unpacking view, moving a chain kept in the earlier one-row-per-event table into pages.</summary>
+    /// <summary>
+    /// Creates the page table and the unpacking view when missing, moving a chain kept in the earlier one-row-per-event table
+    /// into pages. Runs at every follower start: a store already set up only has its catalog read (no lock taken, nothing rewritten).
+    /// </summary>
     internal static string Create(StoreSql sql)
     {
         var zero = "'\\x" + new string('0', 64) + "'::bytea";
         return $"""
-            create table if not exists {sql.ChainPages} (
-                first_seq  bigint primary key,
-                last_seq   bigint not null,
-                entries    bytea not null,
-                chained_at timestamptz not null default now(),
-                constraint audit_chain_page_shape check (last_seq >= first_seq and octet_length(entries) = (last_seq - first_seq + 1) * {Stride}));
-            -- hashes do not compress: store the packed links out of line as they are, without a compression attempt per page
-            alter table {sql.ChainPages} alter column entries set storage external;
-            do $migrate$
+            do $setup$
             begin
+                if to_regclass('{sql.ChainPages}') is null then
+                    create table {sql.ChainPages} (
+                        first_seq  bigint primary key,
+                        last_seq   bigint not null,
+                        entries    bytea not null,
+                        chained_at timestamptz not null default now(),
+                        constraint audit_chain_page_shape check (last_seq >= first_seq and octet_length(entries) = (last_seq - first_seq + 1) * {Stride}));
+                    -- hashes do not compress: store the packed links out of line as they are, without a compression attempt per page
+                    alter table {sql.ChainPages} alter column entries set storage external;
+                end if;
                 if exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                            where n.nspname = '{sql.Schema}' and c.relname = 'audit_chain' and c.relkind = 'r') then
                     insert into {sql.ChainPages} (first_seq, last_seq, entries, chained_at)
@@ -55,27 +60,28 @@ public static class ChainTable
                     group by (seq - 1) / 5000;
                     drop table {sql.ChainView};
                 end if;
+                if to_regclass('{sql.ChainView}') is null then
+                    create view {sql.ChainView} as
+                    select p.first_seq + i as seq, get_byte(e.b, {KindAt})::smallint as kind, substr(e.b, {LinkAt + 1}, {ChainHash.Size}) as link,
+                           encode(substr(v.ev, {IdAt + 1}, 16), 'hex')::uuid as event_id,
+                           ('x' || encode(substr(v.ev, {VersionAt + 1}, 8), 'hex'))::bit(64)::bigint as version,
+                           timestamptz 'epoch' + ('x' || encode(substr(v.ev, {MicrosAt + 1}, 8), 'hex'))::bit(64)::bigint * interval '1 microsecond' as ts,
+                           substr(v.ev, {DataAt + 1}, {ChainHash.Size}) as data_hash, substr(v.ev, {MetaAt + 1}, {ChainHash.Size}) as meta_hash, p.chained_at
+                    from {sql.ChainPages} p
+                    cross join lateral generate_series(0, (p.last_seq - p.first_seq)::int) i
+                    -- the entry sliced once; an event's fields from it, nulls for a gap
+                    cross join lateral (select substr(p.entries, i * {Stride} + 1, {Stride}) as b) e
+                    cross join lateral (select case when get_byte(e.b, {KindAt}) = {(int)LinkKind.Event} then e.b end as ev) v;
+                end if;
             end
-            $migrate$;
-            create or replace view {sql.ChainView} as
-            select p.first_seq + i as seq,
-                   get_byte(p.entries, i * {Stride})::smallint as kind,
-                   substr(p.entries, i * {Stride} + {LinkAt + 1}, 32) as link,
-                   case when get_byte(p.entries, i * {Stride}) = 1 then encode(substr(p.entries, i * {Stride} + {IdAt + 1}, 16), 'hex')::uuid end as event_id,
-                   case when get_byte(p.entries, i * {Stride}) = 1 then ('x' || encode(substr(p.entries, i * {Stride} + {VersionAt + 1}, 8), 'hex'))::bit(64)::bigint end as version,
-                   case when get_byte(p.entries, i * {Stride}) = 1 then timestamptz 'epoch' + ('x' || encode(substr(p.entries, i * {Stride} + {MicrosAt + 1}, 8), 'hex'))::bit(64)::bigint * interval '1 microsecond' end as ts,
-                   case when get_byte(p.entries, i * {Stride}) = 1 then substr(p.entries, i * {Stride} + {DataAt + 1}, 32) end as data_hash,
-                   case when get_byte(p.entries, i * {Stride}) = 1 then substr(p.entries, i * {Stride} + {MetaAt + 1}, 32) end as meta_hash,
-                   p.chained_at
-            from {sql.ChainPages} p cross join lateral generate_series(0, (p.last_seq - p.first_seq)::int) i;
+            $setup$;
             """;
     }
 
     /// <summary>The last chained sequence number and its link (the tail the follower continues from); null for an empty chain.</summary>
     public static async Task<(long Sequence, byte[] Link)?> TailAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            $"select last_seq, substr(entries, (last_seq - first_seq)::int * {Stride} + {LinkAt + 1}, 32) from {sql.ChainPages} order by first_seq desc limit 1", conn);
+        await using var cmd = new NpgsqlCommand($"select last_seq, {LinkOf("last_seq")} from {sql.ChainPages} order by first_seq desc limit 1", conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), (byte[])reader[1]) : null;
     }
@@ -84,11 +90,13 @@ public static class ChainTable
     public static async Task<byte[]?> LinkBeforeAsync(NpgsqlConnection conn, StoreSql sql, long sequence, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"select substr(entries, (least(@s, last_seq) - first_seq)::int * {Stride} + {LinkAt + 1}, 32) from {sql.ChainPages} " +
-            "where first_seq <= @s order by first_seq desc limit 1", conn);
+            $"select {LinkOf("least(@s, last_seq)")} from {sql.ChainPages} where first_seq <= @s order by first_seq desc limit 1", conn);
         cmd.Parameters.AddWithValue("s", sequence - 1);
         return await cmd.ExecuteScalarAsync(ct) as byte[];
     }
+
+    /// <summary>SQL for the recorded link of sequence number <paramref name="sequence"/> (an expression) within a page row.</summary>
+    private static string LinkOf(string sequence) => $"substr(entries, ({sequence} - first_seq)::int * {Stride} + {LinkAt + 1}, {ChainHash.Size})";
 
     /// <summary>Writes the fixed fields of one entry (kind, id, version, timestamp; zeros elsewhere); the caller fills in the hashes and the link.</summary>
     internal static void WriteHeader(Span<byte> entry, LinkKind kind, Guid id, long version, long micros)

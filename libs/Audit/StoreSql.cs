@@ -76,20 +76,19 @@ public sealed class StoreSql
     public string Events => $"\"{Schema}\".mt_events";
 
     /// <summary>The chain's page table, quoted (see <see cref="ChainTable"/>).</summary>
-    public string ChainPages => $"\"{Schema}\".audit_chain_page";
+    public string ChainPages => ChainPagesOf(Schema);
 
     /// <summary>The view that unpacks the pages into one row per sequence number (for SQL readers; see <see cref="ChainTable"/>).</summary>
     public string ChainView => $"\"{Schema}\".audit_chain";
 
     /// <summary>
-    /// SQL for "chained": a condition on an event table aliased <paramref name="alias"/> that holds for the events the chain covers.
+    /// The chained events of <paramref name="schema"/>, as a subquery to use in place of its event table (<c>from {...} e</c>).
     /// The follower chains every sequence number in order, so those are the ones up to the last page's end.
     /// </summary>
-    public static string Chained(string schema, string alias = "e") =>
-        $"{alias}.seq_id <= (select last_seq from \"{schema}\".audit_chain_page order by first_seq desc limit 1)";
+    public static string ChainedEvents(string schema) =>
+        $"(select * from \"{schema}\".mt_events c where c.seq_id <= (select last_seq from {ChainPagesOf(schema)} order by first_seq desc limit 1))";
 
-    /// <summary>The chained events of <paramref name="schema"/> as a subquery to use in place of its event table (<c>from {...} e</c>).</summary>
-    public static string ChainedEvents(string schema) => $"(select * from \"{schema}\".mt_events c where {Chained(schema, "c")})";
+    private static string ChainPagesOf(string schema) => $"\"{schema}\".audit_chain_page";
 
     /// <summary>Discovers the event table's metadata columns; null while the table does not exist yet.</summary>
     public static async Task<StoreSql?> TryLoadAsync(NpgsqlConnection conn, string schema, CancellationToken ct)

@@ -19,7 +19,7 @@ namespace Monitoring.Audit.Benchmarks;
 /// several Ingest writers take them, from a child process) while the follower follows with the services' settings (a poll
 /// every 200 ms).</item>
 /// </list>
-/// <code>dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--schema S --keep]</code>
+/// <code>dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--followers previous,current] [--schema S --keep]</code>
 /// </summary>
 internal static class ChainCost
 {
@@ -32,6 +32,7 @@ internal static class ChainCost
         var follow = int.Parse(Get("--follow") ?? "60000", CultureInfo.InvariantCulture);
         var rounds = int.Parse(Get("--rounds") ?? "5", CultureInfo.InvariantCulture);
         var keep = args.Contains("--keep");
+        var kinds = (Get("--followers") ?? "previous,current").Split(',');
         var schema = Get("--schema") ?? $"bench_cost_{Guid.NewGuid():N}"[..22];
         var connection = Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring";
         await using var db = NpgsqlDataSource.Create(connection);
@@ -44,11 +45,11 @@ internal static class ChainCost
             }
 
             // Unmeasured: both followers once, so that neither round 1 pays the process's first JIT of Npgsql and the hashing.
-            foreach (var kind in new[] { "previous", "current" }) await BulkAsync(connection, db, schema, kind);
+            foreach (var kind in kinds) await BulkAsync(connection, db, schema, kind);
 
             for (var r = 1; r <= rounds; r++)
             {
-                var order = r % 2 == 1 ? new[] { "previous", "current" } : ["current", "previous"];
+                var order = r % 2 == 1 ? kinds : kinds.Reverse().ToArray();
                 foreach (var kind in order)
                 {
                     var bulk = await BulkAsync(connection, db, schema, kind);

@@ -33,7 +33,7 @@ internal static class ChainCostSummary
         t.AppendLine("|---|---|---|---|---|");
         foreach (var mode in new[] { "bulk", "follow" })
         {
-            foreach (var follower in new[] { "previous", "current" })
+            foreach (var follower in results.Select(x => x.Follower).Distinct().Order(StringComparer.Ordinal).Reverse())
             {
                 var set = results.Where(x => x.Mode == mode && x.Follower == follower).Select(x => x.Cost).ToList();
                 t.AppendLine(Inv($"| {mode} | {follower} | {Median(set.Select(c => c.ProcessMicros)):F1} | {Median(set.Select(c => c.PostgresMicros)):F1} | {Median(set.Select(c => c.ProcessMicros + c.PostgresMicros)):F1} |"));

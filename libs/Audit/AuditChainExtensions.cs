@@ -32,11 +32,20 @@ public static class AuditChainExtensions
             return reader;
         });
         services.AddSingleton(sp => new ChainFollower(
-            store, schema(sp), new NpgsqlDataSourceBuilder(connectionString) { Name = "audit-chain-" + store }.Build(),
+            store, schema(sp), new NpgsqlDataSourceBuilder(FollowerConnection(connectionString, store)) { Name = "audit-chain-" + store }.Build(),
             sp.GetRequiredService<IOptions<AuditChainOptions>>(), sp.GetRequiredService<CheckpointClient>(),
             // The system clock, not the service's TimeProvider: a test's frozen clock must not stop chaining, and no link holds a time.
             TimeProvider.System, sp.GetRequiredService<ILogger<ChainFollower>>(), sp.GetRequiredService<AuditReader>().Role));
         services.AddHostedService(sp => sp.GetRequiredService<ChainFollower>());
         return services;
+    }
+
+    /// <summary>The follower's connection string: the service's, named <c>audit-chain-&lt;store&gt;</c> in <c>pg_stat_activity</c>
+    /// (unless it names itself), so that the follower's sessions and their cost can be told from the writers'.</summary>
+    internal static string FollowerConnection(string connectionString, string store)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "audit-chain-" + store;
+        return builder.ConnectionString;
     }
 }

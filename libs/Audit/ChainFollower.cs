@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Monitoring.Audit;
 
@@ -28,7 +29,13 @@ public sealed class ChainFollower(
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Last chained sequence number (for tests and the status endpoint).</summary>
-    public long ChainedThrough { get; private set; } = -1;
+    public long ChainedThrough
+    {
+        get => Volatile.Read(ref chainedThrough);
+        private set => Volatile.Write(ref chainedThrough, value);
+    }
+
+    private long chainedThrough = -1;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,22 +108,30 @@ public sealed class ChainFollower(
 
         var (tail, head) = await LoadTailAsync(conn, sql, ct);
         ChainedThrough = tail;
+        // The steady state runs on a thread of its own with synchronous I/O: awaiting each network read of a page would hand
+        // every continuation to the thread pool, whose workers spin (sched_yield) before they sleep, and on the Ingest's host that
+        // spinning cost more CPU per chained event than reading and hashing it (bench/Audit chain-cost, docs/benchmarks.md).
+        // A blocked read here wakes this thread only.
+        await Task.Factory.StartNew(() => Follow(conn, sql, tail, head, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Chains page after page from <paramref name="tail"/> until cancelled (synchronously, on the follower's own thread).</summary>
+    private void Follow(NpgsqlConnection conn, StoreSql sql, long tail, byte[] head, CancellationToken ct)
+    {
+        using var statements = new Statements(conn, sql, o.PageSize);
         var page = new ChainPage(head);
         var lastCheckpoint = (Sequence: tail, At: time.GetUtcNow());
         PendingGap? gap = null;
         while (!ct.IsCancellationRequested)
         {
-            var gapProven = gap is not null && await gap.ProvenAsync(conn, o.GapSettle, time.GetUtcNow(), ct);
+            var gapProven = gap is not null && gap.Proven(conn, o.GapSettle, time.GetUtcNow());
             page.Clear();
-            var (end, missingFrom) = await PlanAsync(conn, sql, tail, gapProven ? gap!.From : -1, ct);
+            var (end, missingFrom) = statements.Plan(tail, gapProven ? gap!.From : -1);
             if (end > tail)
             {
                 var expected = tail + 1;
-                await using var read = new NpgsqlCommand($"select {sql.ChainColumns} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
-                read.Parameters.AddWithValue("tail", tail);
-                read.Parameters.AddWithValue("end", end);
-                await using var reader = await read.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
+                using var reader = statements.Read(tail, end);
+                while (reader.Read())
                 {
                     var sequence = reader.GetInt64(0);
                     if (sequence != expected)
@@ -139,24 +154,25 @@ public sealed class ChainFollower(
             }
 
             if (missingFrom < 0) gap = null;
-            else if (gap?.From != missingFrom) gap = await PendingGap.ObserveAsync(conn, missingFrom, time.GetUtcNow(), ct);
+            else if (gap?.From != missingFrom) gap = PendingGap.Observe(conn, missingFrom, time.GetUtcNow());
 
             if (page.Count > 0)
             {
-                await page.WriteAsync(conn, sql, ct);
+                statements.Write(page);
                 AuditMetrics.Gaps.WithLabels(store).Inc(page.Gaps);
                 tail = page.Last;
                 ChainedThrough = tail;
             }
 
-            await ReportLagAsync(conn, sql, tail, ct);
+            ReportLag(statements.Head(), tail);
             var now = time.GetUtcNow();
             if (signer.Configured && tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
             {
                 // Signed only once the links it covers are on disk: a crash must not leave a checkpoint past the chain's durable
                 // tail (verify would report the links lost with the crash as a truncation until the follower chained them again).
-                await WaitDurableAsync(conn, ct);
-                if (await signer.RequestAsync(store, tail, page.Head, ct))
+                WaitDurable(conn, ct);
+                // Blocking on the signer's HTTP call is fine here: this is the follower's own thread, not a pool thread.
+                if (signer.RequestAsync(store, tail, page.Head, ct).GetAwaiter().GetResult())
                 {
                     lastCheckpoint = (tail, now);
                     AuditMetrics.Checkpoint.WithLabels(store).Set(tail);
@@ -165,50 +181,120 @@ public sealed class ChainFollower(
 
             if (page.Count < o.PageSize)
             {
-                await Task.Delay(o.PollInterval, time, ct);
+                Sleep(o.PollInterval, ct);
             }
+        }
+
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Waits <paramref name="delay"/> on this thread (by the follower's clock), or throws once <paramref name="ct"/> is cancelled.</summary>
+    private void Sleep(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            Task.Delay(delay, time, ct).Wait(ct);
+        }
+        catch (AggregateException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
         }
     }
 
     /// <summary>
-    /// Where this page ends, from the sequence numbers alone (an index scan, no row rendered): the last one before the first
-    /// number not committed yet, past the proven gap at <paramref name="provenGap"/> if any, and that first missing number
-    /// (-1 when there is none). Concurrent writers take interleaved numbers, so the head often has such a hole while later rows
-    /// are committed: reading the bodies of those later rows would be work thrown away and done again at the next poll.
+    /// The follower's statements on its connection, prepared once (PostgreSQL then plans each of them once, not at every poll)
+    /// and reused from page to page with new parameter values.
     /// </summary>
-    private async Task<(long End, long MissingFrom)> PlanAsync(NpgsqlConnection conn, StoreSql sql, long tail, long provenGap, CancellationToken ct)
+    private sealed class Statements : IDisposable
     {
-        await using var cmd = new NpgsqlCommand($"select e.seq_id from {sql.Events} e where e.seq_id > @tail order by e.seq_id limit @n", conn);
-        cmd.Parameters.AddWithValue("tail", tail);
-        cmd.Parameters.AddWithValue("n", o.PageSize);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var (end, expected) = (tail, tail + 1);
-        while (await reader.ReadAsync(ct))
-        {
-            var sequence = reader.GetInt64(0);
-            if (sequence != expected)
-            {
-                if (provenGap != expected) return (end, expected);
-                provenGap = -1; // one proven gap per page, as the page's read passes only that one
-            }
+        private readonly NpgsqlCommand plan;
+        private readonly NpgsqlCommand read;
+        private readonly NpgsqlCommand write;
+        private readonly NpgsqlCommand head;
+        private readonly NpgsqlParameter<long> planTail = new("tail", NpgsqlDbType.Bigint);
+        private readonly NpgsqlParameter<long> readTail = new("tail", NpgsqlDbType.Bigint);
+        private readonly NpgsqlParameter<long> readEnd = new("end", NpgsqlDbType.Bigint);
+        private readonly NpgsqlParameter<long> first = new("first", NpgsqlDbType.Bigint);
+        private readonly NpgsqlParameter<long> last = new("last", NpgsqlDbType.Bigint);
+        private readonly NpgsqlParameter<ReadOnlyMemory<byte>> entries = new("entries", NpgsqlDbType.Bytea);
 
-            (end, expected) = (sequence, sequence + 1);
+        public Statements(NpgsqlConnection conn, StoreSql sql, int pageSize)
+        {
+            plan = new NpgsqlCommand($"select e.seq_id from {sql.Events} e where e.seq_id > @tail order by e.seq_id limit @n", conn);
+            plan.Parameters.Add(planTail);
+            plan.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = pageSize });
+            read = new NpgsqlCommand($"select {sql.ChainColumns} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
+            read.Parameters.Add(readTail);
+            read.Parameters.Add(readEnd);
+            write = new NpgsqlCommand(ChainPage.Insert(sql), conn);
+            write.Parameters.Add(first);
+            write.Parameters.Add(last);
+            write.Parameters.Add(entries);
+            head = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {sql.Events}", conn);
+            foreach (var cmd in new[] { plan, read, write, head }) cmd.Prepare();
         }
 
-        return (end, -1);
+        /// <summary>
+        /// Where this page ends, from the sequence numbers alone (an index scan, no row rendered): the last one before the first
+        /// number not committed yet, past the proven gap at <paramref name="provenGap"/> if any, and that first missing number
+        /// (-1 when there is none). Concurrent writers take interleaved numbers, so the head often has such a hole while later rows
+        /// are committed: reading the bodies of those later rows would be work thrown away and done again at the next poll.
+        /// </summary>
+        public (long End, long MissingFrom) Plan(long tail, long provenGap)
+        {
+            planTail.TypedValue = tail;
+            using var reader = plan.ExecuteReader();
+            var (end, expected) = (tail, tail + 1);
+            while (reader.Read())
+            {
+                var sequence = reader.GetInt64(0);
+                if (sequence != expected)
+                {
+                    if (provenGap != expected) return (end, expected);
+                    provenGap = -1; // one proven gap per page, as the page's read passes only that one
+                }
+
+                (end, expected) = (sequence, sequence + 1);
+            }
+
+            return (end, -1);
+        }
+
+        /// <summary>The committed rows after <paramref name="tail"/> up to <paramref name="end"/>, in order (<see cref="StoreSql.ChainColumns"/>).</summary>
+        public NpgsqlDataReader Read(long tail, long end)
+        {
+            (readTail.TypedValue, readEnd.TypedValue) = (tail, end);
+            return read.ExecuteReader();
+        }
+
+        /// <summary>Appends the page to the chain as one row.</summary>
+        public void Write(ChainPage page)
+        {
+            (first.TypedValue, last.TypedValue, entries.TypedValue) = (page.First, page.Last, page.Entries);
+            write.ExecuteNonQuery();
+        }
+
+        /// <summary>The store's highest sequence number.</summary>
+        public long Head() => (long)head.ExecuteScalar()!;
+
+        public void Dispose()
+        {
+            foreach (var cmd in new[] { plan, read, write, head }) cmd.Dispose();
+        }
     }
 
     /// <summary>Waits until the WAL is flushed up to this moment's insert position, so every page committed so far is durable
     /// (the WAL writer flushes an asynchronous commit within three <c>wal_writer_delay</c>s, 600 ms by default).</summary>
-    private static async Task WaitDurableAsync(NpgsqlConnection conn, CancellationToken ct)
+    private static void WaitDurable(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
-        var lsn = (string)(await cmd.ExecuteScalarAsync(ct))!;
+        using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
+        var lsn = (string)cmd.ExecuteScalar()!;
         cmd.CommandText = "select pg_current_wal_flush_lsn() >= @lsn::pg_lsn";
         cmd.Parameters.AddWithValue("lsn", lsn);
-        while (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
+        while (!(bool)cmd.ExecuteScalar()!)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct); // real time: this waits on the disk, not on the schedule
+            // Real time: this waits on the disk, not on the schedule.
+            if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(20))) ct.ThrowIfCancellationRequested();
         }
     }
 
@@ -258,10 +344,8 @@ public sealed class ChainFollower(
         // Marten's sequence starts at 1; the chain of an empty store is its genesis.
         await ChainTable.TailAsync(conn, sql, ct) ?? (0, ChainHash.Genesis(store));
 
-    private async Task ReportLagAsync(NpgsqlConnection conn, StoreSql sql, long tail, CancellationToken ct)
+    private void ReportLag(long head, long tail)
     {
-        await using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {sql.Events}", conn);
-        var head = (long)(await cmd.ExecuteScalarAsync(ct))!;
         AuditMetrics.Head.WithLabels(store).Set(head);
         AuditMetrics.Tail.WithLabels(store).Set(tail);
         AuditMetrics.Lag.WithLabels(store).Set(Math.Max(0, head - tail));
@@ -279,22 +363,22 @@ public sealed class ChainFollower(
 
         public long From => from;
 
-        public static async Task<PendingGap> ObserveAsync(NpgsqlConnection conn, long from, DateTimeOffset now, CancellationToken ct)
+        public static PendingGap Observe(NpgsqlConnection conn, long from, DateTimeOffset now)
         {
-            await using var cmd = new NpgsqlCommand("select coalesce(array_agg(x::text::bigint), '{}') from pg_snapshot_xip(pg_current_snapshot()) x", conn);
-            return new PendingGap(from, now, (long[])(await cmd.ExecuteScalarAsync(ct))!);
+            using var cmd = new NpgsqlCommand("select coalesce(array_agg(x::text::bigint), '{}') from pg_snapshot_xip(pg_current_snapshot()) x", conn);
+            return new PendingGap(from, now, (long[])cmd.ExecuteScalar()!);
         }
 
-        public async Task<bool> ProvenAsync(NpgsqlConnection conn, TimeSpan settle, DateTimeOffset now, CancellationToken ct)
+        public bool Proven(NpgsqlConnection conn, TimeSpan settle, DateTimeOffset now)
         {
             if (ended) return true;
             if (now - observedAt < settle) return false;
             if (inProgress.Length > 0)
             {
-                await using var cmd = new NpgsqlCommand(
+                using var cmd = new NpgsqlCommand(
                     "select count(*) from unnest(@x::bigint[]) x where pg_xact_status(x::text::xid8) = 'in progress'", conn);
                 cmd.Parameters.AddWithValue("x", inProgress);
-                if ((long)(await cmd.ExecuteScalarAsync(ct))! > 0) return false;
+                if ((long)cmd.ExecuteScalar()! > 0) return false;
             }
 
             return ended = true;

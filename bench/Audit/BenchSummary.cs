@@ -22,7 +22,7 @@ internal static class BenchSummary
         var md = $"""
             # Audit chain benchmark
 
-            {a.Rows:N0} inference-shaped events (≈600 bytes of JSON each, correlation id set): 2,000 written by Marten into a fresh
+            {a.Rows:N0} inference-shaped events (≈600 bytes of JSON each; correlation id, causation id and headers with a content hash set, as the Ingest writes them): 2,000 written by Marten into a fresh
             Ingest-shaped store, the rest replicated from them in SQL; {machine}; load average {load} at the end.
             Command: `{command}`.
 

@@ -13,7 +13,7 @@ internal static class ChainCostSummary
         t.AppendLine();
         t.AppendLine("Previous: the chain stored one row per sequence number (a binary COPY per page). Current: one row per page, the entries packed.");
         t.AppendLine();
-        t.AppendLine(Inv($"A store of {rows:N0} Ingest-shaped events (≈ 600 bytes of JSON, correlation id set). Per round, each follower in"));
+        t.AppendLine(Inv($"A store of {rows:N0} Ingest-shaped events (≈ 600 bytes of JSON; correlation id, causation id and headers with a content hash set, as the Ingest writes them). Per round, each follower in"));
         t.AppendLine("alternating order: **bulk** (the chain dropped and the whole store chained again, pages of 5,000) and **follow** (two");
         t.AppendLine(Inv($"writers in a child process append {follow:N0} events in concurrent transactions of 200 while the follower follows, polling"));
         t.AppendLine("every 200 ms as in the services). CPU time of this process (the follower)");

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Monitoring.Audit;
 
@@ -29,13 +28,7 @@ public sealed class ChainFollower(
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Last chained sequence number (for tests and the status endpoint).</summary>
-    public long ChainedThrough
-    {
-        get => Volatile.Read(ref chainedThrough);
-        private set => Volatile.Write(ref chainedThrough, value);
-    }
-
-    private long chainedThrough = -1;
+    public long ChainedThrough { get; private set; } = -1;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -108,30 +101,22 @@ public sealed class ChainFollower(
 
         var (tail, head) = await LoadTailAsync(conn, sql, ct);
         ChainedThrough = tail;
-        // The steady state runs on a thread of its own with synchronous I/O: awaiting each network read of a page would hand
-        // every continuation to the thread pool, whose workers spin (sched_yield) before they sleep, and on the Ingest's host that
-        // spinning cost more CPU per chained event than reading and hashing it (bench/Audit chain-cost, docs/benchmarks.md).
-        // A blocked read here wakes this thread only.
-        await Task.Factory.StartNew(() => Follow(conn, sql, tail, head, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-    }
-
-    /// <summary>Chains page after page from <paramref name="tail"/> until cancelled (synchronously, on the follower's own thread).</summary>
-    private void Follow(NpgsqlConnection conn, StoreSql sql, long tail, byte[] head, CancellationToken ct)
-    {
-        using var statements = new Statements(conn, sql, o.PageSize);
         var page = new ChainPage(head);
         var lastCheckpoint = (Sequence: tail, At: time.GetUtcNow());
         PendingGap? gap = null;
         while (!ct.IsCancellationRequested)
         {
-            var gapProven = gap is not null && gap.Proven(conn, o.GapSettle, time.GetUtcNow());
+            var gapProven = gap is not null && await gap.ProvenAsync(conn, o.GapSettle, time.GetUtcNow(), ct);
             page.Clear();
-            var (end, missingFrom) = statements.Plan(tail, gapProven ? gap!.From : -1);
+            var (end, missingFrom) = await PlanAsync(conn, sql, tail, gapProven ? gap!.From : -1, ct);
             if (end > tail)
             {
                 var expected = tail + 1;
-                using var reader = statements.Read(tail, end);
-                while (reader.Read())
+                await using var read = new NpgsqlCommand($"select {sql.ChainColumns} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
+                read.Parameters.AddWithValue("tail", tail);
+                read.Parameters.AddWithValue("end", end);
+                await using var reader = await read.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
                 {
                     var sequence = reader.GetInt64(0);
                     if (sequence != expected)
@@ -154,25 +139,24 @@ public sealed class ChainFollower(
             }
 
             if (missingFrom < 0) gap = null;
-            else if (gap?.From != missingFrom) gap = PendingGap.Observe(conn, missingFrom, time.GetUtcNow());
+            else if (gap?.From != missingFrom) gap = await PendingGap.ObserveAsync(conn, missingFrom, time.GetUtcNow(), ct);
 
             if (page.Count > 0)
             {
-                statements.Write(page);
+                await page.WriteAsync(conn, sql, ct);
                 AuditMetrics.Gaps.WithLabels(store).Inc(page.Gaps);
                 tail = page.Last;
                 ChainedThrough = tail;
             }
 
-            ReportLag(statements.Head(), tail);
+            await ReportLagAsync(conn, sql, tail, ct);
             var now = time.GetUtcNow();
             if (signer.Configured && tail > lastCheckpoint.Sequence && (tail - lastCheckpoint.Sequence >= o.CheckpointEveryEvents || now - lastCheckpoint.At >= o.CheckpointInterval))
             {
                 // Signed only once the links it covers are on disk: a crash must not leave a checkpoint past the chain's durable
                 // tail (verify would report the links lost with the crash as a truncation until the follower chained them again).
-                WaitDurable(conn, ct);
-                // Blocking on the signer's HTTP call is fine here: this is the follower's own thread, not a pool thread.
-                if (signer.RequestAsync(store, tail, page.Head, ct).GetAwaiter().GetResult())
+                await WaitDurableAsync(conn, ct);
+                if (await signer.RequestAsync(store, tail, page.Head, ct))
                 {
                     lastCheckpoint = (tail, now);
                     AuditMetrics.Checkpoint.WithLabels(store).Set(tail);
@@ -181,120 +165,50 @@ public sealed class ChainFollower(
 
             if (page.Count < o.PageSize)
             {
-                Sleep(o.PollInterval, ct);
+                await Task.Delay(o.PollInterval, time, ct);
             }
-        }
-
-        ct.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>Waits <paramref name="delay"/> on this thread (by the follower's clock), or throws once <paramref name="ct"/> is cancelled.</summary>
-    private void Sleep(TimeSpan delay, CancellationToken ct)
-    {
-        try
-        {
-            Task.Delay(delay, time, ct).Wait(ct);
-        }
-        catch (AggregateException) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(ct);
         }
     }
 
     /// <summary>
-    /// The follower's statements on its connection, prepared once (PostgreSQL then plans each of them once, not at every poll)
-    /// and reused from page to page with new parameter values.
+    /// Where this page ends, from the sequence numbers alone (an index scan, no row rendered): the last one before the first
+    /// number not committed yet, past the proven gap at <paramref name="provenGap"/> if any, and that first missing number
+    /// (-1 when there is none). Concurrent writers take interleaved numbers, so the head often has such a hole while later rows
+    /// are committed: reading the bodies of those later rows would be work thrown away and done again at the next poll.
     /// </summary>
-    private sealed class Statements : IDisposable
+    private async Task<(long End, long MissingFrom)> PlanAsync(NpgsqlConnection conn, StoreSql sql, long tail, long provenGap, CancellationToken ct)
     {
-        private readonly NpgsqlCommand plan;
-        private readonly NpgsqlCommand read;
-        private readonly NpgsqlCommand write;
-        private readonly NpgsqlCommand head;
-        private readonly NpgsqlParameter<long> planTail = new("tail", NpgsqlDbType.Bigint);
-        private readonly NpgsqlParameter<long> readTail = new("tail", NpgsqlDbType.Bigint);
-        private readonly NpgsqlParameter<long> readEnd = new("end", NpgsqlDbType.Bigint);
-        private readonly NpgsqlParameter<long> first = new("first", NpgsqlDbType.Bigint);
-        private readonly NpgsqlParameter<long> last = new("last", NpgsqlDbType.Bigint);
-        private readonly NpgsqlParameter<ReadOnlyMemory<byte>> entries = new("entries", NpgsqlDbType.Bytea);
-
-        public Statements(NpgsqlConnection conn, StoreSql sql, int pageSize)
+        await using var cmd = new NpgsqlCommand($"select e.seq_id from {sql.Events} e where e.seq_id > @tail order by e.seq_id limit @n", conn);
+        cmd.Parameters.AddWithValue("tail", tail);
+        cmd.Parameters.AddWithValue("n", o.PageSize);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var (end, expected) = (tail, tail + 1);
+        while (await reader.ReadAsync(ct))
         {
-            plan = new NpgsqlCommand($"select e.seq_id from {sql.Events} e where e.seq_id > @tail order by e.seq_id limit @n", conn);
-            plan.Parameters.Add(planTail);
-            plan.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = pageSize });
-            read = new NpgsqlCommand($"select {sql.ChainColumns} from {sql.Events} e where e.seq_id > @tail and e.seq_id <= @end order by e.seq_id", conn);
-            read.Parameters.Add(readTail);
-            read.Parameters.Add(readEnd);
-            write = new NpgsqlCommand(ChainPage.Insert(sql), conn);
-            write.Parameters.Add(first);
-            write.Parameters.Add(last);
-            write.Parameters.Add(entries);
-            head = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {sql.Events}", conn);
-            foreach (var cmd in new[] { plan, read, write, head }) cmd.Prepare();
-        }
-
-        /// <summary>
-        /// Where this page ends, from the sequence numbers alone (an index scan, no row rendered): the last one before the first
-        /// number not committed yet, past the proven gap at <paramref name="provenGap"/> if any, and that first missing number
-        /// (-1 when there is none). Concurrent writers take interleaved numbers, so the head often has such a hole while later rows
-        /// are committed: reading the bodies of those later rows would be work thrown away and done again at the next poll.
-        /// </summary>
-        public (long End, long MissingFrom) Plan(long tail, long provenGap)
-        {
-            planTail.TypedValue = tail;
-            using var reader = plan.ExecuteReader();
-            var (end, expected) = (tail, tail + 1);
-            while (reader.Read())
+            var sequence = reader.GetInt64(0);
+            if (sequence != expected)
             {
-                var sequence = reader.GetInt64(0);
-                if (sequence != expected)
-                {
-                    if (provenGap != expected) return (end, expected);
-                    provenGap = -1; // one proven gap per page, as the page's read passes only that one
-                }
-
-                (end, expected) = (sequence, sequence + 1);
+                if (provenGap != expected) return (end, expected);
+                provenGap = -1; // one proven gap per page, as the page's read passes only that one
             }
 
-            return (end, -1);
+            (end, expected) = (sequence, sequence + 1);
         }
 
-        /// <summary>The committed rows after <paramref name="tail"/> up to <paramref name="end"/>, in order (<see cref="StoreSql.ChainColumns"/>).</summary>
-        public NpgsqlDataReader Read(long tail, long end)
-        {
-            (readTail.TypedValue, readEnd.TypedValue) = (tail, end);
-            return read.ExecuteReader();
-        }
-
-        /// <summary>Appends the page to the chain as one row.</summary>
-        public void Write(ChainPage page)
-        {
-            (first.TypedValue, last.TypedValue, entries.TypedValue) = (page.First, page.Last, page.Entries);
-            write.ExecuteNonQuery();
-        }
-
-        /// <summary>The store's highest sequence number.</summary>
-        public long Head() => (long)head.ExecuteScalar()!;
-
-        public void Dispose()
-        {
-            foreach (var cmd in new[] { plan, read, write, head }) cmd.Dispose();
-        }
+        return (end, -1);
     }
 
     /// <summary>Waits until the WAL is flushed up to this moment's insert position, so every page committed so far is durable
     /// (the WAL writer flushes an asynchronous commit within three <c>wal_writer_delay</c>s, 600 ms by default).</summary>
-    private static void WaitDurable(NpgsqlConnection conn, CancellationToken ct)
+    private static async Task WaitDurableAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
-        var lsn = (string)cmd.ExecuteScalar()!;
+        await using var cmd = new NpgsqlCommand("select pg_current_wal_insert_lsn()::text", conn);
+        var lsn = (string)(await cmd.ExecuteScalarAsync(ct))!;
         cmd.CommandText = "select pg_current_wal_flush_lsn() >= @lsn::pg_lsn";
         cmd.Parameters.AddWithValue("lsn", lsn);
-        while (!(bool)cmd.ExecuteScalar()!)
+        while (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
         {
-            // Real time: this waits on the disk, not on the schedule.
-            if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(20))) ct.ThrowIfCancellationRequested();
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct); // real time: this waits on the disk, not on the schedule
         }
     }
 
@@ -344,8 +258,10 @@ public sealed class ChainFollower(
         // Marten's sequence starts at 1; the chain of an empty store is its genesis.
         await ChainTable.TailAsync(conn, sql, ct) ?? (0, ChainHash.Genesis(store));
 
-    private void ReportLag(long head, long tail)
+    private async Task ReportLagAsync(NpgsqlConnection conn, StoreSql sql, long tail, CancellationToken ct)
     {
+        await using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {sql.Events}", conn);
+        var head = (long)(await cmd.ExecuteScalarAsync(ct))!;
         AuditMetrics.Head.WithLabels(store).Set(head);
         AuditMetrics.Tail.WithLabels(store).Set(tail);
         AuditMetrics.Lag.WithLabels(store).Set(Math.Max(0, head - tail));
@@ -363,22 +279,22 @@ public sealed class ChainFollower(
 
         public long From => from;
 
-        public static PendingGap Observe(NpgsqlConnection conn, long from, DateTimeOffset now)
+        public static async Task<PendingGap> ObserveAsync(NpgsqlConnection conn, long from, DateTimeOffset now, CancellationToken ct)
         {
-            using var cmd = new NpgsqlCommand("select coalesce(array_agg(x::text::bigint), '{}') from pg_snapshot_xip(pg_current_snapshot()) x", conn);
-            return new PendingGap(from, now, (long[])cmd.ExecuteScalar()!);
+            await using var cmd = new NpgsqlCommand("select coalesce(array_agg(x::text::bigint), '{}') from pg_snapshot_xip(pg_current_snapshot()) x", conn);
+            return new PendingGap(from, now, (long[])(await cmd.ExecuteScalarAsync(ct))!);
         }
 
-        public bool Proven(NpgsqlConnection conn, TimeSpan settle, DateTimeOffset now)
+        public async Task<bool> ProvenAsync(NpgsqlConnection conn, TimeSpan settle, DateTimeOffset now, CancellationToken ct)
         {
             if (ended) return true;
             if (now - observedAt < settle) return false;
             if (inProgress.Length > 0)
             {
-                using var cmd = new NpgsqlCommand(
+                await using var cmd = new NpgsqlCommand(
                     "select count(*) from unnest(@x::bigint[]) x where pg_xact_status(x::text::xid8) = 'in progress'", conn);
                 cmd.Parameters.AddWithValue("x", inProgress);
-                if ((long)cmd.ExecuteScalar()! > 0) return false;
+                if ((long)(await cmd.ExecuteScalarAsync(ct))! > 0) return false;
             }
 
             return ended = true;

@@ -1,4 +1,5 @@
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Monitoring.Audit;
 
@@ -59,14 +60,15 @@ internal sealed class ChainPage(byte[] head)
         link.CopyTo(entry[ChainTable.LinkAt..]);
     }
 
-    /// <summary>First sequence number of the page.</summary>
-    public long First => first;
-
-    /// <summary>The packed entries added since the last <see cref="Clear"/>, as they are stored.</summary>
-    public ReadOnlyMemory<byte> Entries => entries.AsMemory(0, Count * ChainTable.Stride);
-
-    /// <summary>The statement that appends a page to the chain as one row (parameters <c>first</c>, <c>last</c>, <c>entries</c>).</summary>
-    public static string Insert(StoreSql sql) => $"insert into {sql.ChainPages} (first_seq, last_seq, entries) values (@first, @last, @entries)";
+    /// <summary>Appends the page to the chain as one row.</summary>
+    public async Task WriteAsync(NpgsqlConnection conn, StoreSql sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"insert into {sql.ChainPages} (first_seq, last_seq, entries) values (@first, @last, @entries)", conn);
+        cmd.Parameters.AddWithValue("first", first);
+        cmd.Parameters.AddWithValue("last", Last);
+        cmd.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("entries", NpgsqlDbType.Bytea) { TypedValue = entries.AsMemory(0, Count * ChainTable.Stride) });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>Where the next entry starts in <see cref="entries"/> (grown when full); sequence numbers of a page are consecutive.</summary>
     private int Reserve(long sequence)

@@ -19,14 +19,11 @@ namespace Monitoring.Audit.Benchmarks;
 /// several Ingest writers take them, from a child process) while the follower follows with the services' settings (a poll
 /// every 200 ms).</item>
 /// </list>
-/// <code>dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--followers previous,current] [--poll-ms 200] [--schema S --keep]</code>
+/// <code>dotnet run -c Release --project bench/Audit -- chain-cost [--rows 200000] [--follow 60000] [--rounds 5] [--followers previous,current] [--schema S --keep]</code>
 /// </summary>
 internal static class ChainCost
 {
     private const int WriterBatch = 200;
-
-    /// <summary>The follower's poll interval in the follow mode (the services' default, 200 ms, unless <c>--poll-ms</c>).</summary>
-    private static TimeSpan Poll { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public static async Task RunAsync(string[] args)
     {
@@ -36,7 +33,6 @@ internal static class ChainCost
         var rounds = int.Parse(Get("--rounds") ?? "5", CultureInfo.InvariantCulture);
         var keep = args.Contains("--keep");
         var kinds = (Get("--followers") ?? "previous,current").Split(',');
-        Poll = TimeSpan.FromMilliseconds(int.Parse(Get("--poll-ms") ?? "200", CultureInfo.InvariantCulture));
         var schema = Get("--schema") ?? $"bench_cost_{Guid.NewGuid():N}"[..22];
         var connection = Environment.GetEnvironmentVariable("MONITORING_PG") ?? "Host=127.0.0.1;Port=5432;Database=monitoring;Username=monitoring;Password=monitoring";
         await using var db = NpgsqlDataSource.Create(connection);
@@ -105,7 +101,7 @@ internal static class ChainCost
         // Each format has its own table: first bring this one's chain up to the head (not measured), so that only following is.
         var head = await HeadAsync(db, schema);
         await MeasureAsync(connection, db, schema, kind, TimeSpan.FromMilliseconds(20), head, () => Task.CompletedTask);
-        return await MeasureAsync(connection, db, schema, kind, Poll, head + events, async () =>
+        return await MeasureAsync(connection, db, schema, kind, TimeSpan.FromMilliseconds(200), head + events, async () =>
         {
             var start = new ProcessStartInfo("dotnet", [typeof(ChainCost).Assembly.Location, "chain-writers", connection, schema, events.ToString(CultureInfo.InvariantCulture)])
             {

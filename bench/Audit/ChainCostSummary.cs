@@ -9,7 +9,8 @@ internal static class ChainCostSummary
     public static async Task WriteAsync(long rows, int follow, int rounds, List<(int Round, string Follower, string Mode, ChainCost.Cost Cost)> results)
     {
         var t = new StringBuilder();
-        t.AppendLine("# What the chaining follower costs per event: previous against current (same run)");
+        var followers = results.Select(x => x.Follower).Distinct().Order(StringComparer.Ordinal).Reverse().ToList();
+        t.AppendLine($"# What the chaining follower costs per event: {string.Join(" against ", followers)} (same run)");
         t.AppendLine();
         t.AppendLine("Previous: the chain stored one row per sequence number (a binary COPY per page). Current: one row per page, the entries packed.");
         t.AppendLine();
@@ -33,7 +34,7 @@ internal static class ChainCostSummary
         t.AppendLine("|---|---|---|---|---|");
         foreach (var mode in new[] { "bulk", "follow" })
         {
-            foreach (var follower in results.Select(x => x.Follower).Distinct().Order(StringComparer.Ordinal).Reverse())
+            foreach (var follower in followers)
             {
                 var set = results.Where(x => x.Mode == mode && x.Follower == follower).Select(x => x.Cost).ToList();
                 t.AppendLine(Inv($"| {mode} | {follower} | {Median(set.Select(c => c.ProcessMicros)):F1} | {Median(set.Select(c => c.PostgresMicros)):F1} | {Median(set.Select(c => c.ProcessMicros + c.PostgresMicros)):F1} |"));

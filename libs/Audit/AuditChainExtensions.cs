@@ -31,8 +31,9 @@ public static class AuditChainExtensions
 
             return reader;
         });
+        var name = "audit-chain-" + store;
         services.AddSingleton(sp => new ChainFollower(
-            store, schema(sp), new NpgsqlDataSourceBuilder(FollowerConnection(connectionString, store)) { Name = "audit-chain-" + store }.Build(),
+            store, schema(sp), new NpgsqlDataSourceBuilder(FollowerConnection(connectionString, name)) { Name = name }.Build(),
             sp.GetRequiredService<IOptions<AuditChainOptions>>(), sp.GetRequiredService<CheckpointClient>(),
             // The system clock, not the service's TimeProvider: a test's frozen clock must not stop chaining, and no link holds a time.
             TimeProvider.System, sp.GetRequiredService<ILogger<ChainFollower>>(), sp.GetRequiredService<AuditReader>().Role));
@@ -42,10 +43,10 @@ public static class AuditChainExtensions
 
     /// <summary>The follower's connection string: the service's, named <c>audit-chain-&lt;store&gt;</c> in <c>pg_stat_activity</c>
     /// (unless it names itself), so that the follower's sessions and their cost can be told from the writers'.</summary>
-    internal static string FollowerConnection(string connectionString, string store)
+    private static string FollowerConnection(string connectionString, string name)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "audit-chain-" + store;
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = name;
         return builder.ConnectionString;
     }
 }
